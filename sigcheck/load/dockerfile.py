@@ -1,0 +1,445 @@
+"""Dockerfile lexer that follows BuildKit's parser (frontend/dockerfile/parser).
+
+dockerfile-parse was the starting point, but it reads heredoc bodies as
+instructions (a `FROM x` line inside `COPY <<EOF` becomes the base image) and
+knows neither the `# escape=` directive nor BuildKit's exec/shell-form rule.
+This module re-implements the few parts of BuildKit's line scanner that decide
+what an instruction is; tests/test_parser_parity.py compares it, fixture by
+fixture, with BuildKit's own Go parser (the `dockerfile` PyPI package).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "DockerfileSyntaxError",
+    "Heredoc",
+    "Instruction",
+    "ParsedDockerfile",
+    "parse_dockerfile",
+    "split_words",
+]
+
+_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+_KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+_HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
+_MAYBE_JSON = frozenset({"CMD", "ENTRYPOINT", "RUN", "SHELL"})
+_MAYBE_JSON_LIST = frozenset({"COPY", "ADD", "VOLUME"})
+_HEREDOC_CAPABLE = frozenset({"RUN", "COPY", "ADD"})
+_NAME_VALUE = frozenset({"ENV", "LABEL"})
+_WHITESPACE_WORDS = frozenset({"FROM", "EXPOSE"})
+_WORDS = frozenset({"ARG"})
+
+
+class DockerfileSyntaxError(Exception):
+    """The file is not a Dockerfile BuildKit would accept."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Heredoc:
+    name: str
+    fd: int
+    chomp: bool
+    expand: bool
+    content: str
+    start_line: int  # first line of the body (1-based)
+
+
+@dataclass(slots=True)
+class Instruction:
+    keyword: str  # upper-case, e.g. "CMD"
+    flags: tuple[str, ...]
+    rest: str  # everything after keyword and flags, continuation lines joined
+    args: tuple[str, ...]  # JSON elements, or the words BuildKit splits the rest into
+    is_json: bool
+    start_line: int  # 1-based
+    end_line: int  # last line, heredoc terminators included
+    column: int  # 1-based column of the keyword
+    value_line: int  # where `rest` starts
+    value_column: int
+    end_column: int  # 1-based column just past the last character
+    json_error: str | None = None  # why a `[...]` value is not a JSON string array
+    heredocs: tuple[Heredoc, ...] = ()
+    text: str = ""  # the instruction's source lines, verbatim
+
+
+@dataclass(slots=True)
+class ParsedDockerfile:
+    instructions: list[Instruction]
+    directives: dict[str, str]
+    escape: str
+    lines: list[str]  # source lines without line terminators
+    comments: dict[int, str] = field(default_factory=dict)  # line -> text after '#'
+
+
+def _is_space(ch: str) -> bool:
+    return ch.isspace()
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def split_words(rest: str, escape: str = "\\") -> list[str]:
+    """BuildKit's parseWords: split on blanks, keep quotes and escapes verbatim."""
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    quote = ""
+    blank_ok = False
+    i = 0
+    n = len(rest)
+    while i < n:
+        ch = rest[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == escape and quote != "'":
+                if i + 1 == n:
+                    quote = ""
+                    i += 1
+                    continue
+                word.append(ch)
+                i += 1
+                ch = rest[i]
+            word.append(ch)
+            i += 1
+            continue
+        if _is_space(ch):
+            if in_word and (blank_ok or word):
+                words.append("".join(word))
+            in_word = False
+            word = []
+            blank_ok = False
+            i += 1
+            continue
+        in_word = True
+        if ch in "'\"":
+            quote = ch
+            blank_ok = True
+        elif ch == escape:
+            if i + 1 == n:
+                i += 1
+                continue
+            word.append(ch)
+            i += 1
+            ch = rest[i]
+        word.append(ch)
+        i += 1
+    if in_word and (blank_ok or word):
+        words.append("".join(word))
+    return words
+
+
+def _extract_flags(line: str) -> tuple[str, list[str]]:
+    """BuildKit's extractBuilderFlags: leading `--name=value` words."""
+    flags: list[str] = []
+    pos = 0
+    n = len(line)
+    while True:
+        while pos < n and _is_space(line[pos]):
+            pos += 1
+        if pos >= n:
+            return "", flags
+        if not line.startswith("--", pos):
+            return line[pos:], flags
+        word: list[str] = []
+        quote = ""
+        blank_ok = False
+        while pos < n:
+            ch = line[pos]
+            if quote:
+                if ch == quote:
+                    quote = ""
+                    pos += 1
+                    continue
+                if ch == "\\":
+                    if pos + 1 == n:
+                        quote = ""
+                        pos += 1
+                        continue
+                    pos += 1
+                    ch = line[pos]
+                word.append(ch)
+                pos += 1
+                continue
+            if _is_space(ch):
+                break
+            if ch in "'\"":
+                quote = ch
+                blank_ok = True
+                pos += 1
+                continue
+            if ch == "\\":
+                if pos + 1 == n:
+                    pos += 1
+                    continue
+                pos += 1
+                ch = line[pos]
+            word.append(ch)
+            pos += 1
+        text = "".join(word)
+        if text == "--":
+            return line[pos:], flags
+        if blank_ok or text:
+            flags.append(text)
+
+
+def _reject_constant(name: str) -> object:
+    # Go's encoding/json has no NaN/Infinity; such a value is not JSON there.
+    raise ValueError(f"invalid JSON value {name}")
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _json_array(rest: str) -> tuple[list[str] | None, str | None, bool]:
+    """BuildKit's parseJSON: (elements, why-not, fatal).
+
+    Like Go's json.Decoder, only the first JSON value counts; text after the
+    closing bracket is ignored.
+    """
+    text = rest.lstrip()
+    if not text.startswith("["):
+        return None, None, False
+    try:
+        value, _ = _JSON.raw_decode(text)
+    except (ValueError, RecursionError) as exc:
+        return None, _explain_json_error(text, exc), False
+    if not isinstance(value, list):
+        return None, "it is not a JSON array", False
+    if not all(isinstance(v, str) for v in value):
+        return None, "when using JSON array syntax, arrays must be comprised of strings only", True
+    return value, None, False
+
+
+def _explain_json_error(text: str, exc: Exception) -> str:
+    # Name the usual culprits; fall back to the decoder's own words.
+    if "'" in text and '"' not in text:
+        return "JSON strings need double quotes, not single quotes"
+    if re.search(r",\s*\]", text):
+        return "JSON does not allow a trailing comma before ']'"
+    if re.search(r'(?<!\\)\\(?![\\"/bfnrtu])', text):
+        return "a backslash in a JSON string must be escaped as '\\\\'"
+    if "]" not in text:
+        return "the array is never closed with ']'"
+    msg = str(exc).split(":")[0]
+    return f"it is not valid JSON ({msg})"
+
+
+def _heredocs_in(line: str) -> list[tuple[str, int, bool, bool]]:
+    found: list[tuple[str, int, bool, bool]] = []
+    for word in split_words(line, "\\"):
+        m = _HEREDOC_WORD.match(word)
+        if not m or not m.group(3):
+            continue
+        raw = m.group(3)
+        unquoted = _unquote_single_word(raw)
+        if unquoted is None:
+            continue
+        fd = int(m.group(1)) if m.group(1) else 0
+        found.append((unquoted, fd, m.group(2) == "-", unquoted == raw))
+    return found
+
+
+def _unquote_single_word(raw: str) -> str | None:
+    out: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and quote == '"' and i + 1 < len(raw):
+                i += 1
+                out.append(raw[i])
+            else:
+                out.append(ch)
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "\\" and i + 1 < len(raw):
+            i += 1
+            out.append(raw[i])
+        elif _is_space(ch):
+            return None
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _split_lines(text: str) -> tuple[list[str], list[bool]]:
+    parts = text.split("\n")
+    ended = [True] * len(parts)
+    if parts and parts[-1] == "":
+        parts.pop()
+        ended.pop()
+    elif parts:
+        ended[-1] = False
+    return parts, ended
+
+
+def parse_dockerfile(text: str) -> ParsedDockerfile:
+    """Parse Dockerfile text into instructions, as BuildKit would."""
+    lines, ended = _split_lines(text)
+    if lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
+    directives: dict[str, str] = {}
+    directives_done = False
+    escape = "\\"
+    continuation = re.compile(r"\\[ \t]*$")
+    comments: dict[int, str] = {}
+    instructions: list[Instruction] = []
+    i = 0
+    n = len(lines)
+
+    def directive(line: str, number: int) -> None:
+        nonlocal directives_done, escape, continuation
+        if directives_done:
+            return
+        m = _DIRECTIVE.match(line)
+        if not m or m.group(1).lower() not in _KNOWN_DIRECTIVES:
+            directives_done = True
+            return
+        key = m.group(1).lower()
+        if key in directives:
+            raise DockerfileSyntaxError(number, f"only one {key} parser directive can be used")
+        directives[key] = m.group(2)
+        if key == "escape":
+            if m.group(2) not in ("`", "\\"):
+                raise DockerfileSyntaxError(
+                    number, f"invalid escape token '{m.group(2)}' does not match ` or \\"
+                )
+            escape = m.group(2)
+            continuation = re.compile(re.escape(escape) + r"[ \t]*$")
+
+    while i < n:
+        raw = lines[i].rstrip("\r\n")
+        number = i + 1
+        i += 1
+        stripped = raw.lstrip()
+        directive(stripped, number)
+        if stripped.startswith("#"):
+            comments[number] = stripped[1:].strip()
+            continue
+        if not stripped:
+            continue
+        start_line = number
+        column = len(raw) - len(stripped) + 1
+        line = stripped
+        m = continuation.search(line)
+        first_len = len(line)
+        if m:
+            line = line[: m.start()]
+            first_len = len(line)
+        last_line = number
+        while m and i < n:
+            raw_next = lines[i].rstrip("\r\n")
+            last_line = i + 1
+            i += 1
+            directive(raw_next, last_line)
+            if _is_comment(raw_next):
+                comments[last_line] = raw_next.lstrip()[1:].strip()
+                continue
+            if not raw_next.strip():
+                continue
+            m = continuation.search(raw_next)
+            line += raw_next[: m.start()] if m else raw_next
+        trimmed = line.strip()
+        parts = _WHITESPACE.split(trimmed, maxsplit=1)
+        keyword = parts[0].upper()
+        rest, flags = _extract_flags(parts[1]) if len(parts) == 2 else ("", [])
+        rest = rest.strip()
+        value_column = column
+        offset = line.find(rest) if rest else -1
+        if 0 <= offset < first_len:
+            value_column = column + offset
+        args, is_json, json_error = _arguments(keyword, rest, escape, start_line)
+        heredocs: list[Heredoc] = []
+        if keyword in _HEREDOC_CAPABLE:
+            for name, fd, chomp, expand in _heredocs_in(trimmed):
+                body: list[str] = []
+                body_start = i + 1
+                terminated = False
+                while i < n:
+                    candidate = lines[i].rstrip("\r\n")
+                    i += 1
+                    last_line = i
+                    if chomp:
+                        candidate = candidate.lstrip("\t")
+                    if candidate == name:
+                        terminated = True
+                        break
+                    body.append(lines[i - 1] + ("\n" if ended[i - 1] else ""))
+                if not terminated:
+                    raise DockerfileSyntaxError(start_line, f"unterminated heredoc <<{name}")
+                heredocs.append(Heredoc(name, fd, chomp, expand, "".join(body), body_start))
+        end_text = lines[last_line - 1].rstrip("\r\n")
+        instructions.append(
+            Instruction(
+                keyword=keyword,
+                flags=tuple(flags),
+                rest=rest,
+                args=tuple(args),
+                is_json=is_json,
+                start_line=start_line,
+                end_line=last_line,
+                column=column,
+                value_line=start_line,
+                value_column=value_column,
+                end_column=len(end_text) + 1,
+                json_error=json_error,
+                heredocs=tuple(heredocs),
+                text="\n".join(x.rstrip("\r") for x in lines[start_line - 1 : last_line]),
+            )
+        )
+    return ParsedDockerfile(instructions, directives, escape, [x.rstrip("\r") for x in lines], comments)
+
+
+def _arguments(keyword: str, rest: str, escape: str, line: int) -> tuple[list[str], bool, str | None]:
+    if keyword in _MAYBE_JSON or keyword in _MAYBE_JSON_LIST:
+        elements, why, fatal = _json_array(rest)
+        if fatal:
+            raise DockerfileSyntaxError(line, why or "invalid JSON array")
+        if elements is not None:
+            return elements, True, None
+        if keyword in _MAYBE_JSON_LIST:
+            return rest.split(), False, why
+        return ([rest] if rest else []), False, why
+    if keyword in _WHITESPACE_WORDS:
+        return rest.split(), False, None
+    if keyword in _WORDS:
+        return split_words(rest, escape), False, None
+    if keyword in _NAME_VALUE:
+        return _name_values(rest, escape, keyword, line), False, None
+    return ([rest] if rest else []), False, None
+
+
+def _name_values(rest: str, escape: str, keyword: str, line: int) -> list[str]:
+    words = split_words(rest, escape)
+    if not words:
+        return []
+    if "=" not in words[0]:
+        parts = _WHITESPACE.split(rest, maxsplit=1)
+        if len(parts) < 2:
+            raise DockerfileSyntaxError(line, f"{keyword} must have two arguments")
+        return [parts[0], parts[1]]
+    out: list[str] = []
+    for word in words:
+        if "=" not in word:
+            raise DockerfileSyntaxError(
+                line, f"Syntax error - can't find = in {word!r}. Must be of the form: name=value"
+            )
+        key, value = word.split("=", 1)
+        out += [key, value]
+    return out

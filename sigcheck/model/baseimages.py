@@ -1,0 +1,109 @@
+"""Lookup of what sigcheck knows about an external base image (data/images.json)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["BaseImage", "family_shell", "lookup_image", "shell_label"]
+
+
+@dataclass(frozen=True, slots=True)
+class BaseImage:
+    reference: str  # as written after expansion, e.g. "node:20-alpine"
+    name: str  # normalised repository, e.g. "node"
+    tag: str
+    known: bool  # an entry in the knowledge base matched
+    family: str  # debian | ubuntu | alpine | rhel | none | unknown
+    entrypoint: tuple[str, ...] | None
+    entrypoint_execs_args: bool
+    cmd: tuple[str, ...] | None
+    stopsignal: str | None
+    source: str
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    # A path next to the package, not importlib.resources: that import alone costs ~10 ms.
+    text = (Path(__file__).parent.parent / "data" / "images.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    data["_tag_res"] = [(re.compile(entry["pattern"]), entry["family"]) for entry in data["tag_families"]]
+    return data
+
+
+def _normalise(reference: str) -> tuple[str, str]:
+    ref = reference.split("@", 1)[0]
+    tag = ""
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        ref, tag = ref[:colon], ref[colon + 1 :]
+    ref = ref.lower()
+    for prefix in ("docker.io/library/", "index.docker.io/library/", "docker.io/", "library/"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix) :]
+            break
+    return ref, tag
+
+
+def _family_from_tag(tag: str) -> str | None:
+    for pattern, family in _data()["_tag_res"]:
+        if pattern.search(tag):
+            return str(family)
+    return None
+
+
+@lru_cache(maxsize=512)
+def lookup_image(reference: str) -> BaseImage:
+    name, tag = _normalise(reference)
+    entry: dict[str, Any] | None = None
+    for candidate in _data()["images"]:
+        pattern = candidate["name"]
+        if pattern == name or ("*" in pattern and fnmatch.fnmatchcase(name, pattern)):
+            entry = candidate
+            break
+    tag_family = _family_from_tag(tag)
+    if entry is None:
+        return BaseImage(reference, name, tag, False, tag_family or "unknown", None, False, None, None, "")
+    family = entry["family"]
+    if "debug_family" in entry and ("debug" in tag or tag.endswith("-dev")):
+        family = entry["debug_family"]
+    elif tag_family is not None and family != "none":
+        family = tag_family
+    settings = dict(entry)
+    for variant in entry.get("variants", ()):
+        if re.search(r"(^|[-.])" + re.escape(variant["tag"]) + r"($|[-.])", tag):
+            settings.update(variant)
+            break
+    ep = settings.get("entrypoint")
+    cmd = settings.get("cmd")
+    return BaseImage(
+        reference=reference,
+        name=name,
+        tag=tag,
+        known=True,
+        family=family,
+        entrypoint=tuple(ep) if ep is not None else None,
+        entrypoint_execs_args=bool(settings.get("entrypoint_execs_args", False)),
+        cmd=tuple(cmd) if cmd is not None else None,
+        stopsignal=settings.get("stopsignal"),
+        source=str(entry["source"]),
+    )
+
+
+def family_shell(family: str) -> str | None:
+    """The /bin/sh implementation of an image family, or None when unknown."""
+    entry = _data()["families"].get(family)
+    return None if entry is None else str(entry["sh"])
+
+
+def shell_label(shell: str | None) -> str:
+    if shell is None:
+        return "an unknown /bin/sh"
+    entry = _data()["shells"].get(shell)
+    return str(entry["label"]) if entry else shell

@@ -1,0 +1,197 @@
+"""Stages and the effective image config of each, as Docker computes it.
+
+Image config is inherited through FROM (from an earlier stage, or from what the
+knowledge base says a known base image sets) and changed instruction by
+instruction. The rules that matter for the launch chain:
+- shell-form ENTRYPOINT/CMD are stored as SHELL + [string], with the SHELL in
+  force at that instruction (BuildKit dispatch.go withShell);
+- an ENTRYPOINT resets a CMD inherited from the parent image, but not one set
+  earlier in the same stage (BuildKit dispatchEntrypoint, `if !d.cmdSet`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
+from sigcheck.model.baseimages import BaseImage, lookup_image
+from sigcheck.model.expand import expand
+
+__all__ = ["Command", "ImageConfig", "Model", "Setting", "Stage", "UnknownTarget", "build_model"]
+
+Form = Literal["exec", "shell", "malformed"]
+DEFAULT_SHELL = ("/bin/sh", "-c")
+
+
+class UnknownTarget(Exception):
+    def __init__(self, target: str, names: list[str]) -> None:
+        known = ", ".join(names) if names else "none"
+        super().__init__(f"target stage {target!r} not found (stages: {known})")
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    value: str
+    instruction: Instruction | None  # None: inherited from a known base image
+    image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """An ENTRYPOINT or CMD value as stored in the image config."""
+
+    keyword: Literal["ENTRYPOINT", "CMD"]
+    argv: tuple[str, ...]
+    form: Form
+    instruction: Instruction | None
+    image: str | None = None  # set when inherited from a known base image
+    shell_string: str | None = None  # the user's text, for shell and malformed forms
+
+    @property
+    def in_this_file(self) -> bool:
+        return self.instruction is not None
+
+
+@dataclass(slots=True)
+class ImageConfig:
+    base: BaseImage | None
+    family: str
+    entrypoint: Command | None = None
+    entrypoint_execs_args: bool = False  # the base image's entrypoint ends with exec "$@"
+    cmd: Command | None = None
+    shell: tuple[str, ...] = DEFAULT_SHELL
+    shell_instruction: Instruction | None = None
+    stopsignal: Setting | None = None
+    user: Setting | None = None
+    workdir: str = "/"
+    env: dict[str, str] = field(default_factory=dict)
+
+    def copy(self) -> ImageConfig:
+        return replace(self, env=dict(self.env))
+
+
+@dataclass(slots=True)
+class Stage:
+    index: int
+    name: str | None
+    base_reference: str  # FROM argument after ARG expansion
+    base_resolved: bool  # every variable in FROM had a value
+    parent: Stage | None
+    from_instruction: Instruction
+    instructions: list[Instruction]
+    config: ImageConfig
+
+    @property
+    def label(self) -> str:
+        return self.name or str(self.index)
+
+
+@dataclass(slots=True)
+class Model:
+    parsed: ParsedDockerfile
+    stages: list[Stage]
+    global_args: dict[str, str]
+
+    def target(self, name: str | None) -> Stage | None:
+        if not self.stages:
+            return None
+        if name is None:
+            return self.stages[-1]
+        for stage in self.stages:
+            if stage.name == name.lower():
+                return stage
+        raise UnknownTarget(name, [s.name for s in self.stages if s.name])
+
+
+def _base_config(reference: str, resolved: bool) -> ImageConfig:
+    if not resolved:
+        return ImageConfig(base=None, family="unknown")
+    base = lookup_image(reference)
+    config = ImageConfig(base=base, family=base.family)
+    if base.entrypoint is not None:
+        config.entrypoint = Command("ENTRYPOINT", base.entrypoint, "exec", None, reference)
+        config.entrypoint_execs_args = base.entrypoint_execs_args
+    if base.cmd is not None:
+        config.cmd = Command("CMD", base.cmd, "exec", None, reference)
+    if base.stopsignal is not None:
+        config.stopsignal = Setting(base.stopsignal, None, reference)
+    return config
+
+
+def _command(keyword: Literal["ENTRYPOINT", "CMD"], ins: Instruction, shell: tuple[str, ...]) -> Command:
+    if ins.is_json:
+        return Command(keyword, ins.args, "exec", ins)
+    if not ins.rest:
+        return Command(keyword, (), "exec", ins)
+    form: Form = "malformed" if ins.json_error else "shell"
+    return Command(keyword, (*shell, ins.rest), form, ins, shell_string=ins.rest)
+
+
+def build_model(parsed: ParsedDockerfile) -> Model:
+    stages: list[Stage] = []
+    by_name: dict[str, Stage] = {}
+    global_args: dict[str, str] = {}
+    escape = parsed.escape
+    current: Stage | None = None
+    scope: dict[str, str] = {}
+    cmd_set = False
+    for ins in parsed.instructions:
+        kw = ins.keyword
+        if kw == "FROM":
+            words = ins.args
+            reference, resolved = expand(words[0], global_args, escape) if words else ("", False)
+            name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+            parent = by_name.get(reference.lower())
+            if parent is not None:
+                config = parent.config.copy()
+            else:
+                config = _base_config(reference, resolved and bool(reference))
+            current = Stage(len(stages), name, reference, resolved, parent, ins, [], config)
+            stages.append(current)
+            if name:
+                by_name[name] = current
+            scope = dict(config.env)
+            cmd_set = False
+            continue
+        if current is None:
+            if kw == "ARG":
+                for word in ins.args:
+                    key, _, value = word.partition("=")
+                    global_args[key] = expand(value, global_args, escape)[0] if "=" in word else ""
+            continue
+        current.instructions.append(ins)
+        config = current.config
+        if kw == "ARG":
+            for word in ins.args:
+                key, eq, value = word.partition("=")
+                if eq:
+                    scope[key] = expand(value, scope, escape)[0]
+                elif key in global_args:
+                    scope[key] = global_args[key]
+        elif kw == "ENV":
+            pairs = ins.args
+            for key, value in zip(pairs[::2], pairs[1::2], strict=False):
+                expanded = expand(value, scope, escape)[0]
+                config.env[key] = expanded
+                scope[key] = expanded
+        elif kw == "ENTRYPOINT":
+            config.entrypoint = _command("ENTRYPOINT", ins, config.shell)
+            config.entrypoint_execs_args = False
+            if not cmd_set:
+                config.cmd = None
+        elif kw == "CMD":
+            config.cmd = _command("CMD", ins, config.shell)
+            cmd_set = True
+        elif kw == "SHELL" and ins.is_json and ins.args:
+            config.shell = ins.args
+            config.shell_instruction = ins
+        elif kw == "STOPSIGNAL":
+            config.stopsignal = Setting(expand(ins.rest, scope, escape)[0], ins)
+        elif kw == "USER":
+            config.user = Setting(expand(ins.rest, scope, escape)[0], ins)
+        elif kw == "WORKDIR":
+            path = expand(ins.rest, scope, escape)[0]
+            config.workdir = posixpath.normpath(posixpath.join(config.workdir, path))
+    return Model(parsed, stages, global_args)

@@ -1,0 +1,27 @@
+"""The rule registry: one module per rule, listed here in ID order."""
+
+from __future__ import annotations
+
+from sigcheck.rules import (
+    sig101_shell_form_entrypoint,
+    sig102_shell_form_cmd,
+    sig103_exec_form_shell,
+    sig104_invalid_json_array,
+)
+from sigcheck.rules.base import Context, Rule
+
+__all__ = ["ALL_RULES", "Context", "Rule", "rule_by_id"]
+
+ALL_RULES: tuple[Rule, ...] = (
+    sig101_shell_form_entrypoint.RULE,
+    sig102_shell_form_cmd.RULE,
+    sig103_exec_form_shell.RULE,
+    sig104_invalid_json_array.RULE,
+)
+
+_BY_KEY = {key: rule for rule in ALL_RULES for key in (rule.id.upper(), rule.name)}
+
+
+def rule_by_id(key: str) -> Rule | None:
+    """Find a rule by ID (any case) or by name."""
+    return _BY_KEY.get(key.upper()) or _BY_KEY.get(key)

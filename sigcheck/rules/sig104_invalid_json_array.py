@@ -1,0 +1,58 @@
+"""SIG104: a JSON-looking array that is not valid JSON runs as shell form (documentation: rules/SIG104.md)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import warnings
+from collections.abc import Iterator
+
+from sigcheck.findings import Finding, Severity
+from sigcheck.model.image import Command
+from sigcheck.rules.base import Context, Rule
+
+
+def _intended(text: str) -> list[str] | None:
+    """The elements the author meant, when the text is a Python-style list of strings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            value = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _commands(ctx: Context) -> Iterator[Command]:
+    config = ctx.stage.config
+    for command in (config.entrypoint, config.cmd):
+        if command is not None and command.form == "malformed" and command.instruction is not None:
+            yield command
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    for command in _commands(ctx):
+        ins = command.instruction
+        assert ins is not None
+        assert command.shell_string is not None
+        shell = " ".join(command.argv[:-1])
+        message = (
+            f"{command.keyword} {command.shell_string} is not a JSON array ({ins.json_error}), so Docker "
+            f"silently runs it as shell form: {shell} {json.dumps(command.shell_string)}. The shell "
+            "tries to run a command named after the first bracketed word, the container fails to "
+            "start, and if it did start the shell would sit between Docker and the app as PID 1."
+        )
+        elements = _intended(command.shell_string)
+        fix = f"{command.keyword} {json.dumps(elements, ensure_ascii=False)}" if elements else None
+        yield ctx.finding(RULE, ins, message, fix=fix)
+
+
+RULE = Rule(
+    id="SIG104",
+    name="invalid-json-array",
+    severity=Severity.ERROR,
+    summary="JSON-looking ENTRYPOINT/CMD array that is not valid JSON silently becomes shell form",
+    check=check,
+)

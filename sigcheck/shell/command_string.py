@@ -1,0 +1,213 @@
+"""Does `sh -c STRING` exec its last command, or stay PID 1?
+
+The answer depends on the shell, and every branch below is a row of the
+measured Table 1 in signal-semantics.md §1:
+- Debian's dash never execs (patch 0004), unless the string says `exec`;
+- busybox ash and upstream dash exec the last simple command, also after
+  `&&`/`;`, with redirections and inside `( )`/`{ }`, but not when the string
+  ends in a newline;
+- bash execs the last simple command unless it has a redirection or sits in a
+  subshell or group;
+- zsh execs almost everything; mksh only a lone command with no quote, `$`,
+  `=`, `#`, `;`, `&`, `|`, `<`, `>`, glob or paren character;
+- no shell execs a pipeline, `app || x`, `app &`, or anything once a trap is set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from sigcheck.shell.parse import parse_shell
+from sigcheck.shell.words import SimpleCommand, simple_command
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+__all__ = ["CommandString", "ExecVerdict", "analyse_command_string", "decide_exec"]
+
+# Commands that end a `||` fallback; the app is on their left.
+_FALLBACKS = frozenset({"true", ":", "false", "exit", "echo", "printf", "logger", "return"})
+_MKSH_SPECIAL = frozenset("<>[]=`#\n\t\"'&();|*\\?$")
+_COMPOUND = frozenset(
+    {
+        "if_statement",
+        "case_statement",
+        "while_statement",
+        "for_statement",
+        "c_style_for_statement",
+        "function_definition",
+        "until_statement",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandString:
+    text: str
+    final: SimpleCommand | None  # the command expected to be the long-running app
+    explicit_exec: bool  # the final command is `exec app ...`
+    app_not_last: bool  # `app || true`: something runs after the app
+    pipeline: bool
+    background: bool
+    redirect: bool
+    subshell: bool  # ( ... )
+    group: bool  # { ...; }
+    compound: bool  # if/case/loop/function around the final command
+    negated: bool
+    has_trap: bool
+    trailing_newline: bool
+    parse_error: bool
+    statements: int
+
+    @property
+    def argv(self) -> tuple[str, ...] | None:
+        """The app's argv with `exec` removed, if every word is literal."""
+        if self.final is None or not self.final.words:
+            return None
+        words = self.final.words[1:] if self.explicit_exec else self.final.words
+        return words or None
+
+
+@dataclass(frozen=True, slots=True)
+class ExecVerdict:
+    execs: bool | None  # None: cannot be known (unknown shell or construct)
+    explicit: bool  # the string itself says exec
+    reason: str
+
+
+def _walk_final(node: Node, state: dict[str, bool]) -> Node | None:
+    kind = node.type
+    if kind == "redirected_statement":
+        state["redirect"] = True
+        body = node.child_by_field_name("body")
+        return _walk_final(body, state) if body is not None else None
+    if kind == "list":
+        named = [c for c in node.children if c.is_named]
+        ops = [c.type for c in node.children if not c.is_named]
+        if len(named) < 2:
+            return _walk_final(named[-1], state) if named else None
+        right = named[-1]
+        if ops and ops[-1] == "||":
+            probe = simple_command(right) if right.type == "command" else None
+            if probe is not None and probe.name in _FALLBACKS:
+                state["app_not_last"] = True
+                return _walk_final(named[-2], state)
+        state["list"] = True
+        return _walk_final(right, state)
+    if kind == "pipeline":
+        state["pipeline"] = True
+        named = [c for c in node.children if c.is_named]
+        return _walk_final(named[-1], state) if named else None
+    if kind in ("subshell", "compound_statement"):
+        state["subshell" if kind == "subshell" else "group"] = True
+        inner = [c for c in node.children if c.is_named and c.type != "comment"]
+        return _walk_final(inner[-1], state) if inner else None
+    if kind == "negated_command":
+        state["negated"] = True
+        inner = [c for c in node.children if c.is_named]
+        return _walk_final(inner[-1], state) if inner else None
+    if kind in _COMPOUND:
+        state["compound"] = True
+        return None
+    if kind == "command":
+        return node
+    return None
+
+
+def _has_trap(root: Node) -> bool:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "command":
+            name = node.child_by_field_name("name")
+            if name is not None and name.text == b"trap":
+                return True
+        stack.extend(node.children)
+    return False
+
+
+@lru_cache(maxsize=1024)
+def analyse_command_string(text: str) -> CommandString:
+    tree = parse_shell(text)
+    root = tree.root_node
+    statements = [c for c in root.children if c.is_named and c.type != "comment"]
+    state: dict[str, bool] = {}
+    final_node: Node | None = None
+    background = False
+    if statements:
+        last = statements[-1]
+        following = last.next_sibling
+        background = following is not None and following.type == "&"
+        final_node = _walk_final(last, state)
+    final = simple_command(final_node, state.get("redirect", False)) if final_node else None
+    explicit = bool(
+        final is not None
+        and final.name == "exec"
+        and len(final.words) > 1
+        and not final.words[1].startswith("-")
+    )
+    return CommandString(
+        text=text,
+        final=final,
+        explicit_exec=explicit,
+        app_not_last=state.get("app_not_last", False),
+        pipeline=state.get("pipeline", False),
+        background=background,
+        redirect=bool(final is not None and final.redirected),
+        subshell=state.get("subshell", False),
+        group=state.get("group", False),
+        compound=state.get("compound", False),
+        negated=state.get("negated", False),
+        has_trap=_has_trap(root),
+        trailing_newline=text.endswith("\n"),
+        parse_error=root.has_error,
+        statements=len(statements),
+    )
+
+
+def decide_exec(shell: str | None, cs: CommandString) -> ExecVerdict:
+    """Will `shell -c cs.text` replace itself with the final command?"""
+    if cs.final is None and not cs.compound:
+        return ExecVerdict(False, False, "the string runs no command that could replace the shell")
+    for flag, reason in (
+        (cs.pipeline, "a pipeline keeps the shell as the parent of every stage"),
+        (cs.app_not_last, "a command after `||` keeps the shell waiting for the app"),
+        (cs.background, "`&` starts the app in the background"),
+        (cs.has_trap, "a `trap` makes every shell stay to run it"),
+        (cs.negated, "`!` keeps the shell to invert the exit status"),
+    ):
+        if flag:
+            return ExecVerdict(False, False, reason)
+    if cs.explicit_exec:
+        return ExecVerdict(True, True, "`exec` replaces the shell with the app")
+    if shell == "none":
+        return ExecVerdict(False, False, "the image has no /bin/sh, so the container cannot start")
+    if shell == "dash-debian":
+        return ExecVerdict(False, False, "Debian's dash never execs the last command of `sh -c`")
+    if cs.parse_error:
+        return ExecVerdict(None, False, "the command string does not parse as shell")
+    if cs.compound:
+        if shell == "bash":
+            return ExecVerdict(False, False, "bash does not exec out of if/case/loop constructs")
+        return ExecVerdict(None, False, "an if/case/loop around the app was not measured for this shell")
+    if shell in ("ash", "dash"):
+        if cs.trailing_newline:
+            return ExecVerdict(False, False, "this shell does not exec when the string ends in a newline")
+        return ExecVerdict(True, False, "this shell execs the last simple command")
+    if shell == "bash":
+        if cs.redirect:
+            return ExecVerdict(False, False, "bash does not exec a command that has a redirection")
+        if cs.subshell or cs.group:
+            return ExecVerdict(False, False, "bash does not exec inside `( )` or `{ }`")
+        return ExecVerdict(True, False, "bash execs a last simple command without redirection")
+    if shell == "zsh":
+        return ExecVerdict(True, False, "zsh execs the last command")
+    if shell == "mksh":
+        if cs.statements == 1 and not (cs.subshell or cs.group) and not (_MKSH_SPECIAL & set(cs.text)):
+            return ExecVerdict(True, False, "mksh execs a lone command without special characters")
+        return ExecVerdict(
+            False, False, "mksh execs only a lone command without quotes, `$`, `=` or operators"
+        )
+    return ExecVerdict(None, False, "which shell runs the string is unknown")
