@@ -99,7 +99,7 @@ def main(
     *.dockerfile and Containerfile (honouring .gitignore), or - for stdin.
     """
     started = time.perf_counter()
-    options = LintOptions(target=target, max_bytes=max_file_size)
+    options = LintOptions(target=target, context=context_dir, max_bytes=max_file_size)
     files, problems = _expand_paths(paths)
     reports = problems + [lint_file(path, options) for path in files]
     for report in reports:

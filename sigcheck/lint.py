@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sigcheck.findings import Finding
+from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
 from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, read_stdin, read_text
 from sigcheck.model.chain import build_chain
-from sigcheck.model.image import UnknownTarget, build_model
+from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
 from sigcheck.rules import ALL_RULES, Context, Rule
 
 __all__ = ["FileReport", "LintOptions", "lint_file", "lint_text"]
@@ -19,6 +21,7 @@ __all__ = ["FileReport", "LintOptions", "lint_file", "lint_text"]
 @dataclass(frozen=True, slots=True)
 class LintOptions:
     target: str | None = None
+    context: str | None = None  # build context; None: discovered from the Dockerfile's location
     max_bytes: int = DEFAULT_MAX_BYTES
     rules: tuple[Rule, ...] = ALL_RULES
 
@@ -48,12 +51,31 @@ def _lint(text: str, path: str, options: LintOptions) -> tuple[list[Finding], li
         raise LoadError(str(exc)) from None
     if stage is None:
         raise LoadError("no FROM instruction: not a Dockerfile BuildKit can build")
-    ctx = Context(path, parsed, model, stage, build_chain(stage))
+    build_context = _build_context(path, model, stage, options)
+    ctx = Context(path, parsed, model, stage, build_chain(stage, model, build_context), build_context)
     findings: list[Finding] = []
     for rule in options.rules:
         findings.extend(rule.check(ctx))
     findings.sort(key=Finding.sort_key)
     return findings, parsed.lines
+
+
+def _copy_sources(model: Model, stage: Stage) -> list[str]:
+    sources: list[str] = []
+    current: Stage | None = stage
+    while current is not None:
+        for ins in current.instructions:
+            if ins.keyword in ("COPY", "ADD") and not any(f.startswith("--from=") for f in ins.flags):
+                sources += [s for s in ins.args[:-1] if not s.startswith("<<") and "$" not in s]
+        current = current.parent
+    return sources
+
+
+def _build_context(path: str, model: Model, stage: Stage, options: LintOptions) -> BuildContext:
+    if options.context is not None:
+        return BuildContext.at(options.context)
+    directory = os.path.dirname(os.path.abspath(path)) if path != "-" else os.getcwd()
+    return BuildContext.at(discover_context(directory, _copy_sources(model, stage)))
 
 
 def lint_file(path: str, options: LintOptions = LintOptions()) -> FileReport:

@@ -14,18 +14,23 @@ import posixpath
 from dataclasses import dataclass
 from typing import Literal
 
+from sigcheck.load.context import BuildContext, OutsideContext
+from sigcheck.load.files import LoadError
 from sigcheck.model.baseimages import family_shell, shell_label
-from sigcheck.model.image import Command, ImageConfig, Stage
+from sigcheck.model.files import DEFAULT_PATH, FileOrigin, locate_file
+from sigcheck.model.image import Command, ImageConfig, Model, Stage
+from sigcheck.model.launchers import Launcher, identify_launcher
 from sigcheck.shell.command_string import (
     CommandString,
     ExecVerdict,
     analyse_command_string,
     decide_exec,
 )
+from sigcheck.shell.script import Outcome, ScriptAnalysis, analyse_script
 
 __all__ = ["SHELL_NAMES", "Arg", "LaunchChain", "Link", "build_chain"]
 
-Role = Literal["shell", "wrapper", "entrypoint", "app"]
+Role = Literal["shell", "wrapper", "entrypoint", "script", "launcher", "app"]
 
 SHELL_NAMES = frozenset({"sh", "bash", "dash", "ash", "zsh", "mksh", "ksh", "busybox"})
 
@@ -80,6 +85,17 @@ class Arg:
 
 
 @dataclass(frozen=True, slots=True)
+class ScriptInfo:
+    """An entry script the chain runs, and where its text came from."""
+
+    image_path: str
+    origin: FileOrigin | None  # None when it could not be located
+    analysis: ScriptAnalysis | None  # None when it could not be read
+    outcome: Outcome | None  # the path the chain follows (the worst one)
+    problem: str | None = None  # why it could not be read
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     role: Role
     argv: tuple[str, ...]
@@ -89,6 +105,8 @@ class Link:
     shell: str | None = None  # shell implementation, for shell links
     command_string: CommandString | None = None
     verdict: ExecVerdict | None = None
+    script: ScriptInfo | None = None
+    launcher: Launcher | None = None
 
     @property
     def program(self) -> str:
@@ -103,6 +121,17 @@ class Link:
             text += f" ({shell_label(self.shell)}, {state})"
         elif self.role == "entrypoint":
             text += ' (exec "$@")'
+        elif self.role == "script" and self.script is not None:
+            outcome = self.script.outcome
+            if outcome is not None:
+                how = {"exec": "execs", "foreground": "no exec", "background": "backgrounds"}[outcome.kind]
+                text += (
+                    f" ({shell_label(self.shell) if self.shell else 'script'}, {how} at line {outcome.line})"
+                )
+            elif self.script.problem:
+                text += f" (not checked: {self.script.problem})"
+        elif self.role == "launcher" and self.launcher is not None:
+            text += f" ({self.launcher.label})"
         if self.pid1:
             text += " [PID 1]"
         return text
@@ -191,11 +220,90 @@ def _compose(config: ImageConfig) -> list[Arg]:
     return []
 
 
-def build_chain(stage: Stage) -> LaunchChain:
+_SCRIPT_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "mksh", "ksh"})
+
+
+@dataclass(slots=True)
+class _Resolver:
+    """Finds and reads the scripts the chain runs, inside the build context only."""
+
+    model: Model
+    stage: Stage
+    context: BuildContext | None
+
+    def _exists(self, rel: str) -> bool:
+        return self.context is not None and self.context.exists(rel) and not self.context.is_dir(rel)
+
+    def locate(self, program: str) -> tuple[str, FileOrigin] | None:
+        config = self.stage.config
+        if "/" in program:
+            paths = [posixpath.normpath(posixpath.join(config.workdir, program))]
+        else:
+            search = config.env.get("PATH", DEFAULT_PATH)
+            paths = [posixpath.join(d or "/", program) for d in search.split(":")]
+        for path in paths:
+            origin = locate_file(self.model, self.stage, path, self._exists)
+            if origin is not None:
+                return path, origin
+        return None
+
+    def read(self, origin: FileOrigin) -> tuple[str | None, str | None]:
+        """(text, problem)."""
+        if origin.kind in ("heredoc", "run"):
+            return origin.content, None
+        if origin.kind == "image":
+            return None, f"copied from image {origin.image!r}, outside the build context"
+        if self.context is None or origin.context_path is None:
+            return None, "no build context"
+        try:
+            return self.context.read(origin.context_path), None
+        except OutsideContext:
+            return None, f"{origin.context_path} is outside the build context; it was not read"
+        except LoadError as exc:
+            return None, f"{origin.context_path}: {exc}"
+
+
+def _shell_of_script(analysis: ScriptAnalysis, interpreter: str | None, family: str) -> str | None:
+    """The shell implementation that runs a script, from how it is invoked or its shebang."""
+    if interpreter is not None:
+        return shell_implementation(interpreter, family)
+    shebang = analysis.shebang
+    if not shebang:
+        return None
+    program = shebang[0]
+    if posixpath.basename(program) == "env" and len(shebang) > 1:
+        program = shebang[1]
+    if posixpath.basename(program) in _SCRIPT_SHELLS:
+        return shell_implementation(program, family)
+    return None
+
+
+def _primary(analysis: ScriptAnalysis) -> Outcome | None:
+    """The path the chain follows: the first one that does not exec, else the first."""
+    for outcome in analysis.outcomes:
+        if outcome.kind != "exec":
+            return outcome
+    return analysis.outcomes[0] if analysis.outcomes else None
+
+
+def _substitute(words: tuple[str, ...], script_args: list[Arg], origin: Command | None) -> list[Arg]:
+    out: list[Arg] = []
+    for word in words:
+        if word in ('"$@"', "$@", '"${@}"', "${@}", "$*", '"$*"'):
+            out.extend(script_args)
+        else:
+            out.append(Arg(word, origin))
+    return out
+
+
+def build_chain(stage: Stage, model: Model | None = None, context: BuildContext | None = None) -> LaunchChain:
     config = stage.config
     signal = config.stopsignal.value if config.stopsignal else "SIGTERM"
     args = _compose(config)
+    resolver = _Resolver(model, stage, context) if model is not None else None
+    yarn_berry = context is not None and (context.exists(".yarnrc.yml") or context.exists(".yarn/releases"))
     links: list[Link] = []
+    seen_scripts: set[str] = set()
     pid1 = True
     i = 0
     for _ in range(64):  # chains are short; the bound only guards odd input
@@ -204,13 +312,27 @@ def build_chain(stage: Stage) -> LaunchChain:
         program = args[i].text
         name = posixpath.basename(program)
         origin = args[i].origin
-        if name in SHELL_NAMES and not (
-            name == "busybox" and (i + 1 >= len(args) or args[i + 1].text != "sh")
-        ):
-            first_option = i + 2 if name == "busybox" else i + 1
+        rest = tuple(a.text for a in args[i:])
+        is_busybox_sh = name == "busybox" and i + 1 < len(args) and args[i + 1].text == "sh"
+        if name in SHELL_NAMES and (name != "busybox" or is_busybox_sh):
+            first_option = i + 2 if is_busybox_sh else i + 1
             index = _command_string_index(args, first_option)
             if index is None:
-                links.append(Link("app", tuple(a.text for a in args[i:]), pid1, None, origin))
+                # `sh /run.sh args`: the shell reads a script file.
+                script_at = first_option
+                while script_at < len(args) and args[script_at].text.startswith("-"):
+                    script_at += 1
+                if resolver is not None and script_at < len(args):
+                    link, next_args, pid1_next = _script_link(
+                        resolver, args, script_at, pid1, origin, program, seen_scripts
+                    )
+                    if link is not None:
+                        links.append(link)
+                        if next_args is None:
+                            break
+                        args, i, pid1 = next_args, 0, pid1_next
+                        continue
+                links.append(Link("app", rest, pid1, None, origin))
                 break
             string_arg = args[index]
             shell = shell_implementation(program, config.family)
@@ -227,10 +349,22 @@ def build_chain(stage: Stage) -> LaunchChain:
         if name in _EXEC_WRAPPERS:
             start = _wrapper_command_start(name, args, i + 1)
             if start is None:
-                links.append(Link("app", tuple(a.text for a in args[i:]), pid1, None, origin))
+                links.append(Link("app", rest, pid1, None, origin))
                 break
             links.append(Link("wrapper", tuple(a.text for a in args[i:start]), pid1, True, origin))
             i = start
+            continue
+        launcher = identify_launcher(rest, yarn_berry)
+        if launcher is not None:
+            execs = launcher.label.endswith("execs")
+            end = i + launcher.command_start if launcher.command_start is not None else len(args)
+            links.append(
+                Link("launcher", tuple(a.text for a in args[i:end]), pid1, execs, origin, launcher=launcher)
+            )
+            if launcher.command_start is None:
+                break
+            pid1 = pid1 and execs
+            i = end
             continue
         ep = config.entrypoint
         if (
@@ -244,6 +378,49 @@ def build_chain(stage: Stage) -> LaunchChain:
             links.append(Link("entrypoint", ep.argv, pid1, True, ep))
             i = len(ep.argv)
             continue
-        links.append(Link("app", tuple(a.text for a in args[i:]), pid1, None, origin))
+        if resolver is not None and name not in SHELL_NAMES:
+            link, next_args, pid1_next = _script_link(resolver, args, i, pid1, origin, None, seen_scripts)
+            if link is not None:
+                links.append(link)
+                if next_args is None:
+                    break
+                args, i, pid1 = next_args, 0, pid1_next
+                continue
+        links.append(Link("app", rest, pid1, None, origin))
         break
     return LaunchChain(stage, links, signal)
+
+
+def _script_link(
+    resolver: _Resolver,
+    args: list[Arg],
+    at: int,
+    pid1: bool,
+    origin: Command | None,
+    interpreter: str | None,
+    seen: set[str],
+) -> tuple[Link | None, list[Arg] | None, bool]:
+    """A link for the script at args[at], the args the chain continues with, and their PID-1 status."""
+    program = args[at].text
+    located = resolver.locate(program)
+    if located is None:
+        return None, None, pid1
+    path, file_origin = located
+    argv = tuple(a.text for a in args[: at + 1]) if interpreter else (program,)
+    text, problem = resolver.read(file_origin)
+    if text is None:
+        info = ScriptInfo(path, file_origin, None, None, problem)
+        return Link("script", argv, pid1, None, origin, script=info), None, pid1
+    analysis = analyse_script(text)
+    shell = _shell_of_script(analysis, interpreter, resolver.stage.config.family)
+    if shell is None and interpreter is None:
+        return None, None, pid1  # not a shell script (a binary, python...): the app
+    outcome = _primary(analysis)
+    info = ScriptInfo(path, file_origin, analysis, outcome)
+    execs = None if outcome is None else outcome.kind == "exec"
+    link = Link("script", argv, pid1, execs, origin, shell=shell, script=info)
+    if outcome is None or path in seen:
+        return link, None, pid1
+    seen.add(path)
+    next_args = _substitute(outcome.words, args[at + 1 :], origin)
+    return link, next_args, pid1 and outcome.kind == "exec"

@@ -82,6 +82,9 @@ class Stage:
     from_instruction: Instruction
     instructions: list[Instruction]
     config: ImageConfig
+    # WORKDIR and ENV in force at each COPY/ADD/RUN, keyed by position in `instructions`:
+    # file sources are resolved against them, not against the final config.
+    scopes: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -163,6 +166,8 @@ def build_model(parsed: ParsedDockerfile) -> Model:
             continue
         current.instructions.append(ins)
         config = current.config
+        if kw in ("COPY", "ADD", "RUN"):
+            current.scopes[len(current.instructions) - 1] = (config.workdir, dict(scope))
         if kw == "ARG":
             for word in ins.args:
                 key, eq, value = word.partition("=")

@@ -109,7 +109,7 @@ def build_lines(reports: Sequence[FileReport], seconds: float | None) -> list[Li
             continue
         lines.append([("bold underline", printable(report.path))])
         for finding in report.findings:
-            lines += _finding_lines(finding, report.lines)
+            lines += _finding_lines(finding, report.lines if finding.path == report.path else None)
         lines.append([])
     lines.append(_summary(reports, seconds))
     return lines

@@ -7,6 +7,10 @@ from sigcheck.rules import (
     sig102_shell_form_cmd,
     sig103_exec_form_shell,
     sig104_invalid_json_array,
+    sig201_script_without_exec,
+    sig202_background_wait,
+    sig203_non_forwarding_launcher,
+    sig204_trap_exits_without_child,
 )
 from sigcheck.rules.base import Context, Rule
 
@@ -17,6 +21,10 @@ ALL_RULES: tuple[Rule, ...] = (
     sig102_shell_form_cmd.RULE,
     sig103_exec_form_shell.RULE,
     sig104_invalid_json_array.RULE,
+    sig201_script_without_exec.RULE,
+    sig202_background_wait.RULE,
+    sig203_non_forwarding_launcher.RULE,
+    sig204_trap_exits_without_child.RULE,
 )
 
 _BY_KEY = {key: rule for rule in ALL_RULES for key in (rule.id.upper(), rule.name)}

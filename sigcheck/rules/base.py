@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sigcheck.findings import Finding, Severity
+from sigcheck.load.context import BuildContext
 from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
 from sigcheck.model.chain import LaunchChain
+from sigcheck.model.files import FileOrigin
 from sigcheck.model.image import Model, Stage
 
 __all__ = ["Context", "Rule"]
@@ -20,6 +23,47 @@ class Context:
     model: Model
     stage: Stage  # the final stage, or --target
     chain: LaunchChain
+    context: BuildContext | None = None
+
+    def script_path(self, origin: FileOrigin) -> tuple[str, int]:
+        """Where to report a script line: (path as the user would open it, line offset).
+
+        A script from the build context is reported in its own file, relative to
+        the Dockerfile's path as given; a heredoc or RUN-written script is
+        reported inside the Dockerfile."""
+        if origin.kind == "context" and origin.context_path is not None and self.context is not None:
+            full = os.path.join(self.context.root, origin.context_path)
+            if self.path == "-":
+                return os.path.relpath(full), 0
+            here = os.path.dirname(os.path.abspath(self.path))
+            return os.path.normpath(os.path.join(os.path.dirname(self.path), os.path.relpath(full, here))), 0
+        return self.path, origin.content_line - 1
+
+    def script_finding(
+        self,
+        rule: Rule,
+        origin: FileOrigin,
+        line: int,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        fix: str | None = None,
+    ) -> Finding:
+        path, offset = self.script_path(origin)
+        text_line = line + offset
+        return Finding(
+            rule=rule.id,
+            name=rule.name,
+            severity=rule.severity if severity is None else severity,
+            path=path,
+            line=text_line,
+            column=1,
+            end_line=text_line,
+            end_column=1,
+            message=message,
+            fix=fix,
+            chain=tuple(self.chain.describe()) or None,
+        )
 
     def finding(
         self,

@@ -1,0 +1,121 @@
+"""The build context: the only directory sigcheck reads entry scripts from.
+
+Docker refuses COPY sources outside the context, so sigcheck does too: every
+path is normalised lexically first (`./a/../../x` is outside), then resolved
+through symlinks and checked again, and only then opened. Nothing is executed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sigcheck.load.files import LoadError, read_text
+
+__all__ = ["BuildContext", "OutsideContext", "discover_context"]
+
+SCRIPT_MAX_BYTES = 1024 * 1024
+
+
+class OutsideContext(Exception):
+    """A source path that points outside the build context."""
+
+
+@dataclass(slots=True)
+class BuildContext:
+    root: str  # absolute, symlinks resolved
+    _cache: dict[str, str | LoadError] = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, directory: str) -> BuildContext:
+        return cls(os.path.realpath(directory))
+
+    def _locate(self, source: str) -> str:
+        norm = posixpath.normpath(source)
+        if norm == ".." or norm.startswith("../"):
+            raise OutsideContext(source)
+        # Docker treats an absolute source as relative to the context root.
+        rel = norm.lstrip("/")
+        full = os.path.join(self.root, rel) if rel not in ("", ".") else self.root
+        real = os.path.realpath(full)
+        if real != self.root and not real.startswith(self.root + os.sep):
+            raise OutsideContext(source)
+        return real
+
+    def exists(self, source: str) -> bool:
+        try:
+            return os.path.exists(self._locate(source))
+        except OutsideContext:
+            return False
+
+    def is_dir(self, source: str) -> bool:
+        try:
+            return os.path.isdir(self._locate(source))
+        except OutsideContext:
+            return False
+
+    def glob(self, pattern: str) -> list[str]:
+        """Context-relative paths matching a COPY source pattern (one directory level)."""
+        directory, name = posixpath.split(posixpath.normpath(pattern))
+        try:
+            base = self._locate(directory or ".")
+            names = sorted(os.listdir(base))
+        except (OutsideContext, OSError):
+            return []
+        return [
+            posixpath.join(directory, n) if directory else n for n in names if fnmatch.fnmatchcase(n, name)
+        ]
+
+    def read(self, source: str) -> str:
+        """Read a text file from the context; raises OutsideContext or LoadError."""
+        real = self._locate(source)
+        cached = self._cache.get(real)
+        if cached is None:
+            try:
+                cached = read_text(real, SCRIPT_MAX_BYTES)
+            except LoadError as exc:
+                cached = exc
+            self._cache[real] = cached
+        if isinstance(cached, LoadError):
+            raise cached
+        return cached
+
+    def mode(self, source: str) -> int | None:
+        try:
+            return os.stat(self._locate(source)).st_mode
+        except (OutsideContext, OSError):
+            return None
+
+
+def _repository_root(start: str) -> str | None:
+    current = start
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def discover_context(dockerfile_dir: str, sources: Iterable[str]) -> str:
+    """The Dockerfile's directory, or the nearest ancestor (up to the repository
+    root) where every COPY/ADD source exists: pre-commit users never pass a
+    context, and monorepos often build `docker build -f svc/Dockerfile .`."""
+    start = os.path.realpath(dockerfile_dir or ".")
+    wanted = [s for s in sources if s and not s.startswith(("http://", "https://", "git@"))]
+    if not wanted:
+        return start
+    stop = _repository_root(start)
+    current = start
+    while True:
+        ctx = BuildContext(current)
+        if all(ctx.exists(s) or ctx.glob(s) for s in wanted):
+            return current
+        parent = os.path.dirname(current)
+        if stop is None or current == stop or parent == current:
+            return start
+        current = parent

@@ -1,0 +1,154 @@
+"""Where a file in the image comes from: the build context, a heredoc, a RUN, or elsewhere.
+
+Only the question the launch chain asks is answered: "which instruction last
+wrote /path/in/image, and what does it contain?". COPY/ADD are replayed
+backwards (the last write wins) through the stage and the stages it is built
+on; `COPY --from=stage` follows the file into that stage.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from sigcheck.load.dockerfile import Instruction
+from sigcheck.model.expand import expand
+from sigcheck.model.image import Model, Stage
+
+__all__ = ["DEFAULT_PATH", "FileOrigin", "locate_file"]
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+Kind = Literal["context", "heredoc", "run", "image"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileOrigin:
+    kind: Kind
+    image_path: str
+    instruction: Instruction
+    context_path: str | None = None  # for kind "context"
+    content: str | None = None  # for "heredoc" and "run"
+    content_line: int = 1  # Dockerfile line of the content's first line
+    image: str | None = None  # for "image": COPY --from=<external image>
+    chmod: str | None = None
+
+
+def _flag(ins: Instruction, name: str) -> str | None:
+    prefix = f"--{name}="
+    for flag in ins.flags:
+        if flag.startswith(prefix):
+            return flag[len(prefix) :]
+    return None
+
+
+def _candidates(dest: str, source: str, many: bool, path: str) -> list[str]:
+    """Source paths (relative to the COPY's source root) that would land at `path`."""
+    directory = dest.rstrip("/") or "/"
+    into_dir = dest.endswith("/") or many
+    base = posixpath.basename(source.rstrip("/"))
+    if any(c in source for c in "*?["):
+        if posixpath.dirname(path) == directory and fnmatch.fnmatchcase(posixpath.basename(path), base):
+            return [posixpath.join(posixpath.dirname(source), posixpath.basename(path))]
+        return []
+    found: list[str] = []
+    if not into_dir and path == directory:
+        found.append(source)  # `COPY run.sh /entrypoint.sh`
+    if path == posixpath.join(directory, base):
+        found.append(source)  # `COPY run.sh /usr/local/bin/` (or an existing directory)
+    prefix = "/" if directory == "/" else directory + "/"
+    if path.startswith(prefix):
+        found.append(posixpath.normpath(posixpath.join(source, path[len(prefix) :])))  # a directory source
+    return list(dict.fromkeys(found))
+
+
+def _from_copy(
+    model: Model,
+    stage: Stage,
+    index: int,
+    ins: Instruction,
+    path: str,
+    exists: Callable[[str], bool] | None,
+    depth: int,
+) -> FileOrigin | None:
+    workdir, scope = stage.scopes.get(index, ("/", {}))
+    words = [expand(w, scope, model.parsed.escape)[0] for w in ins.args]
+    if len(words) < 2:
+        return None
+    *sources, dest = words
+    trailing = dest.endswith("/") or dest.endswith("/.") or dest == "."
+    if not dest.startswith("/"):
+        dest = posixpath.join(workdir, dest)
+    dest = posixpath.normpath(dest) + ("/" if trailing else "")
+    many = len(sources) > 1
+    chmod = _flag(ins, "chmod")
+    heredocs = {h.name: h for h in ins.heredocs}
+    source_stage = _flag(ins, "from")
+    for source in reversed(sources):
+        if source.startswith("<<"):
+            doc = heredocs.get(source.lstrip("<-").strip("'\""))
+            if doc is None:
+                continue
+            target = posixpath.join(dest, doc.name) if dest.endswith("/") else dest
+            if target == path:
+                return FileOrigin(
+                    "heredoc", path, ins, content=doc.content, content_line=doc.start_line, chmod=chmod
+                )
+            continue
+        for candidate in _candidates(dest, source, many, path):
+            if source_stage is not None:
+                other = _stage_named(model, source_stage)
+                if other is None:
+                    return FileOrigin("image", path, ins, image=source_stage, chmod=chmod)
+                inner = posixpath.normpath(posixpath.join("/", candidate))
+                found = locate_file(model, other, inner, None, depth + 1)
+                if found is not None:
+                    return found
+                continue
+            if exists is None or exists(candidate):
+                return FileOrigin("context", path, ins, context_path=candidate, chmod=chmod)
+    return None
+
+
+def _stage_named(model: Model, name: str) -> Stage | None:
+    lowered = name.lower()
+    for stage in model.stages:
+        if stage.name == lowered or str(stage.index) == lowered:
+            return stage
+    return None
+
+
+def locate_file(
+    model: Model,
+    stage: Stage,
+    path: str,
+    exists: Callable[[str], bool] | None,
+    depth: int = 0,
+) -> FileOrigin | None:
+    """The instruction that last wrote `path` (absolute) in `stage`, if sigcheck can tell.
+
+    `exists` tells whether a context-relative path is a file in the build
+    context; a COPY whose candidate source does not exist did not write `path`."""
+    if depth > 8:
+        return None
+    from sigcheck.model.generated import written_by_run
+
+    current: Stage | None = stage
+    while current is not None and depth <= 8:
+        for index in range(len(current.instructions) - 1, -1, -1):
+            ins = current.instructions[index]
+            if ins.keyword in ("COPY", "ADD"):
+                found = _from_copy(model, current, index, ins, path, exists, depth)
+                if found is not None:
+                    return found
+            elif ins.keyword == "RUN":
+                workdir = current.scopes.get(index, ("/", {}))[0]
+                content = written_by_run(ins, path, workdir)
+                if content is not None:
+                    return FileOrigin("run", path, ins, content=content[0], content_line=content[1])
+        current = current.parent
+        depth += 1
+    return None

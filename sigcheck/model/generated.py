@@ -1,0 +1,122 @@
+"""Entry scripts written by RUN: `echo ... > /start.sh`, `printf`, `cat <<EOF > /start.sh`.
+
+The RUN text is parsed, never executed. A Dockerfile heredoc attached to the
+RUN is put back after its line, as BuildKit hands it to the shell, so the
+shell parser sees the same script the build runs.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import TYPE_CHECKING
+
+from sigcheck.load.dockerfile import Instruction
+from sigcheck.shell.parse import node_text, parse_shell
+from sigcheck.shell.words import word_value
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+__all__ = ["written_by_run"]
+
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "a": "\a", "r": "\r", "0": "\0"}
+
+
+def _interpret(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), text)
+
+
+def _printf(args: list[str]) -> str:
+    if not args:
+        return ""
+    fmt, values = _interpret(args[0]), args[1:]
+    slots = fmt.count("%s")
+    if not slots:
+        return fmt.replace("%%", "%")
+    out: list[str] = []
+    chunk = values or [""]
+    for start in range(0, len(chunk), slots):
+        group = [*chunk[start : start + slots], *[""] * slots][:slots]
+        out.append(fmt.replace("%s", "\0").replace("%%", "%").replace("\0", "{}").format(*group))
+    return "".join(out)
+
+
+def _content(command: Node) -> str | None:
+    name_node = command.child_by_field_name("name")
+    if name_node is None:
+        return None
+    name = node_text(name_node)
+    args = [word_value(c)[0] for c in command.children_by_field_name("argument")]
+    if name == "echo":
+        newline = "\n"
+        interpret = False
+        while args and args[0] in ("-n", "-e", "-ne", "-en", "-E"):
+            flag = args.pop(0)
+            newline = "" if "n" in flag else newline
+            interpret = "e" in flag or interpret
+        text = " ".join(args)
+        return (_interpret(text) if interpret else text) + newline
+    if name == "printf":
+        return _printf(args)
+    return None
+
+
+def _script_of(ins: Instruction) -> tuple[str, int]:
+    """The shell script the RUN executes, and the Dockerfile line of its first line."""
+    words = ins.rest.split()
+    if (
+        ins.heredocs
+        and words
+        and all(w.startswith("<<") or w in ("sh", "bash", "/bin/sh", "/bin/bash") for w in words)
+    ):
+        return ins.heredocs[0].content, ins.heredocs[0].start_line  # `RUN <<EOF`: the heredoc is the script
+    tail = "".join(
+        h.content + ("" if h.content.endswith("\n") else "\n") + h.name + "\n" for h in ins.heredocs
+    )
+    return ins.rest + "\n" + tail, ins.start_line
+
+
+def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int] | None:
+    """(content, Dockerfile line) of `path` as this RUN leaves it, or None if it does not write it."""
+    base = posixpath.basename(path)
+    if base not in ins.rest and not any(base in h.content for h in ins.heredocs):
+        return None
+    script, first_line = _script_of(ins)
+    content: str | None = None
+    offset = 0
+    stack = [parse_shell(script).root_node]
+    ordered: list[Node] = []
+    while stack:
+        node = stack.pop()
+        if node.type == "redirected_statement":
+            ordered.append(node)
+        stack.extend(reversed(node.children))
+    for node in ordered:
+        body = node.child_by_field_name("body")
+        while body is not None and body.type == "list":
+            body = body.named_children[-1] if body.named_children else None
+        if body is None or body.type != "command":
+            continue
+        for redirect in node.children:
+            if redirect.type != "file_redirect":
+                continue
+            operator = next((c.type for c in redirect.children if not c.is_named), "")
+            destination = redirect.child_by_field_name("destination")
+            if operator not in (">", ">>", ">|") or destination is None:
+                continue
+            target = word_value(destination)[0]
+            if posixpath.normpath(posixpath.join(workdir, target)) != path:
+                continue
+            text = _content(body)
+            heredoc = next((c for c in node.children if c.type == "heredoc_redirect"), None)
+            if heredoc is not None:
+                inner = next((c for c in heredoc.children if c.type == "heredoc_body"), None)
+                text = node_text(inner) if inner is not None else ""
+                offset = heredoc.start_point[0] + 1
+            if text is None:
+                continue
+            content = text if operator != ">>" or content is None else content + text
+    if content is None:
+        return None
+    return content, first_line + offset

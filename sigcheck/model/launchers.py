@@ -1,0 +1,142 @@
+"""Launchers between PID 1 and the app, and what they do with the stop signal.
+
+Measured (signal-semantics.md §5, §6): npm relays only to its `sh -c` child
+(9.6.7-10.2.5 relays nothing); yarn 1 exits without relaying; pnpm relays but
+exits at once, killing a slow shutdown; su and runuser translate QUIT/INT to
+TERM, drop HUP/USR1/WINCH and SIGKILL the child 2 s later. sudo, timeout,
+yarn >= 2 and uv run relay; poetry run, pipenv run and bundle exec exec.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Launcher", "identify_launcher"]
+
+
+@dataclass(frozen=True, slots=True)
+class Launcher:
+    name: str
+    label: str  # shown in the chain
+    forwards: bool  # the app gets the stop signal and is waited for
+    severity: str  # for SIG203 when not forwarding: "error" or "warning"
+    why: str  # what happens at `docker stop`
+    instead: str  # what to run instead
+    command_start: int | None  # index of the wrapped command in argv, when known
+
+
+_NPM_RUNS = frozenset({"start", "run", "run-script", "test", "stop", "restart"})
+
+
+def _package_manager(argv: tuple[str, ...], yarn_berry: bool) -> Launcher | None:
+    name = posixpath.basename(argv[0])
+    sub = argv[1] if len(argv) > 1 else ""
+    if name == "npm" and sub in _NPM_RUNS:
+        return Launcher(
+            "npm",
+            "relays only to its sh",
+            False,
+            "error",
+            "npm relays SIGTERM only to the `sh -c` it starts the script with (npm 9.6.7-10.2.5 relays "
+            "nothing), so on a Debian-based image the app never gets it and is SIGKILLed",
+            'run the app directly in exec form, e.g. CMD ["node", "server.js"]',
+            None,
+        )
+    if name == "yarn" and not yarn_berry and sub not in ("install", "add", "build"):
+        return Launcher(
+            "yarn",
+            "yarn 1, does not relay",
+            False,
+            "error",
+            "yarn 1 exits on SIGTERM without relaying it, and the app is SIGKILLed when PID 1 exits",
+            'run the app directly in exec form, e.g. CMD ["node", "server.js"]',
+            None,
+        )
+    if name == "yarn":
+        return Launcher("yarn", "yarn >= 2, relays", True, "error", "", "", None)
+    if name == "pnpm" and sub in _NPM_RUNS | {"exec", "dlx"}:
+        return Launcher(
+            "pnpm",
+            "exits at once",
+            False,
+            "error",
+            "pnpm relays SIGTERM but exits at once, so the container stops and a slow graceful "
+            "shutdown is SIGKILLed midway",
+            'run the app directly in exec form, e.g. CMD ["node", "server.js"]',
+            None,
+        )
+    return None
+
+
+def _user_switch(argv: tuple[str, ...]) -> Launcher | None:
+    name = posixpath.basename(argv[0])
+    if name not in ("su", "runuser"):
+        return None
+    uses_shell = "-c" in argv or "--command" in argv or any(a.startswith("--command=") for a in argv)
+    if name == "runuser" and "-u" in argv and not uses_shell:
+        start = argv.index("--") + 1 if "--" in argv else argv.index("-u") + 2
+        return Launcher(
+            "runuser",
+            "runuser -u, 2 s SIGKILL cap",
+            False,
+            "warning",
+            "runuser relays only SIGTERM (QUIT and INT are dropped with -u, as are HUP, USR1 and WINCH) "
+            "and SIGKILLs the app 2 s later, cutting any longer graceful shutdown",
+            "switch user with an exec-style tool: `exec gosu USER app`, `exec setpriv --reuid=USER "
+            "--regid=USER --init-groups app` or `exec su-exec USER app`",
+            start if start < len(argv) else None,
+        )
+    return Launcher(
+        name,
+        f"{name}, 2 s SIGKILL cap",
+        False,
+        "error",
+        f"{name} relays the stop signal as SIGTERM to the user's shell, drops HUP, USR1 and WINCH, and "
+        "SIGKILLs the child 2 s later; with a dash login shell the app never gets the signal at all",
+        "switch user with an exec-style tool: `exec gosu USER app`, `exec setpriv --reuid=USER "
+        "--regid=USER --init-groups app` or `exec su-exec USER app`",
+        None,
+    )
+
+
+def _relaying(argv: tuple[str, ...]) -> Launcher | None:
+    name = posixpath.basename(argv[0])
+    sub = argv[1] if len(argv) > 1 else ""
+    if name == "sudo":
+        i = 1
+        while i < len(argv) and argv[i].startswith("-"):
+            i += 2 if argv[i] in ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T") else 1
+        return Launcher("sudo", "sudo, relays", True, "error", "", "", i if i < len(argv) else None)
+    if name == "timeout":
+        i = 1
+        while i < len(argv) and argv[i].startswith("-"):
+            i += 2 if argv[i] in ("-s", "--signal", "-k", "--kill-after") else 1
+        i += 1  # the duration
+        return Launcher("timeout", "timeout, relays", True, "error", "", "", i if i < len(argv) else None)
+    if name in ("poetry", "pipenv", "uv") and sub == "run":
+        start = 2
+        while start < len(argv) and argv[start].startswith("-"):
+            start += 1
+        label = f"{name} run, " + ("relays" if name == "uv" else "execs")
+        return Launcher(name, label, True, "error", "", "", start if start < len(argv) else None)
+    if name == "bundle" and sub == "exec":
+        return Launcher("bundle", "bundle exec, execs", True, "error", "", "", 2 if len(argv) > 2 else None)
+    return None
+
+
+_IDENTIFIERS: tuple[Callable[[tuple[str, ...]], Launcher | None], ...] = (_user_switch, _relaying)
+
+
+def identify_launcher(argv: tuple[str, ...], yarn_berry: bool = False) -> Launcher | None:
+    if not argv:
+        return None
+    found = _package_manager(argv, yarn_berry)
+    if found is not None:
+        return found
+    for identify in _IDENTIFIERS:
+        found = identify(argv)
+        if found is not None:
+            return found
+    return None

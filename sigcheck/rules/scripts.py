@@ -1,0 +1,32 @@
+"""Shared by SIG201-SIG204: the script links of the chain and how to describe them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sigcheck.model.baseimages import shell_label
+from sigcheck.model.chain import Link
+from sigcheck.model.files import FileOrigin
+from sigcheck.shell.script import Outcome
+
+__all__ = ["GRACE", "script_outcomes", "where"]
+
+GRACE = "after the grace period (10 s in Docker, 30 s in Kubernetes)"
+
+
+def script_outcomes(links: list[Link]) -> Iterator[tuple[Link, FileOrigin, Outcome]]:
+    """Every path out of every script the chain runs, with where the script came from."""
+    for link in links:
+        info = link.script
+        if link.role != "script" or info is None or info.analysis is None or info.origin is None:
+            continue
+        for outcome in info.analysis.outcomes:
+            yield link, info.origin, outcome
+
+
+def where(link: Link) -> str:
+    info = link.script
+    path = info.image_path if info is not None else link.program
+    who = "PID 1" if link.pid1 else "a child of PID 1"
+    shell = shell_label(link.shell) if link.shell else "a shell"
+    return f"{path} (run by {shell} as {who})"

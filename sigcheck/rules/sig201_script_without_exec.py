@@ -1,0 +1,36 @@
+"""SIG201: an entry script starts the app without `exec` (documentation: rules/SIG201.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sigcheck.findings import Finding, Severity
+from sigcheck.rules.base import Context, Rule
+from sigcheck.rules.scripts import GRACE, script_outcomes, where
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    signal = ctx.chain.stopsignal
+    for link, origin, outcome in script_outcomes(ctx.chain.links):
+        if outcome.kind != "foreground":
+            continue
+        command = " ".join(outcome.command.words)
+        how = "in a pipeline" if outcome.pipeline else "in a loop" if outcome.loop else "without `exec`"
+        message = (
+            f"{where(link)} starts `{command}` {how}, so the shell stays PID 1 and the app is its "
+            f"child. `docker stop` sends {signal} to the shell, which does not forward it (a shell "
+            f"defers even its own traps until the foreground child exits); the app is SIGKILLed {GRACE}."
+        )
+        fix = None
+        if not outcome.pipeline and not outcome.loop:
+            fix = "exec " + command
+        yield ctx.script_finding(RULE, origin, outcome.line, message, fix=fix)
+
+
+RULE = Rule(
+    id="SIG201",
+    name="script-without-exec",
+    severity=Severity.ERROR,
+    summary="Entry script runs the app without `exec`, so the shell stays PID 1",
+    check=check,
+)
