@@ -17,9 +17,19 @@ from typing import Literal
 from sigcheck.load.context import BuildContext, OutsideContext
 from sigcheck.load.files import LoadError
 from sigcheck.model.baseimages import family_shell, shell_label
-from sigcheck.model.files import DEFAULT_PATH, FileOrigin, locate_file
+from sigcheck.model.files import DEFAULT_PATH, FileOrigin, built_with, locate_file
 from sigcheck.model.image import Command, ImageConfig, Model, Stage
+from sigcheck.model.knowledge import (
+    GO_APP,
+    App,
+    Init,
+    Supervisor,
+    identify_app,
+    identify_init,
+    identify_supervisor,
+)
 from sigcheck.model.launchers import Launcher, identify_launcher
+from sigcheck.model.signals import parse_signal
 from sigcheck.shell.command_string import (
     CommandString,
     ExecVerdict,
@@ -30,7 +40,7 @@ from sigcheck.shell.script import Outcome, ScriptAnalysis, analyse_script
 
 __all__ = ["SHELL_NAMES", "Arg", "LaunchChain", "Link", "build_chain"]
 
-Role = Literal["shell", "wrapper", "entrypoint", "script", "launcher", "app"]
+Role = Literal["shell", "wrapper", "entrypoint", "script", "launcher", "init", "supervisor", "app"]
 
 SHELL_NAMES = frozenset({"sh", "bash", "dash", "ash", "zsh", "mksh", "ksh", "busybox"})
 
@@ -107,6 +117,10 @@ class Link:
     verdict: ExecVerdict | None = None
     script: ScriptInfo | None = None
     launcher: Launcher | None = None
+    init: Init | None = None
+    supervisor: Supervisor | None = None
+    app: App | None = None
+    app_text: str | None = None  # the app's entry file, when it is in the build context
 
     @property
     def program(self) -> str:
@@ -132,6 +146,10 @@ class Link:
                 text += f" (not checked: {self.script.problem})"
         elif self.role == "launcher" and self.launcher is not None:
             text += f" ({self.launcher.label})"
+        elif self.role == "init" and self.init is not None:
+            text += " (init, signals the process group)" if self.init.group else " (init)"
+        elif self.role == "app" and self.app is not None:
+            text += f" ({self.app.label})"
         if self.pid1:
             text += " [PID 1]"
         return text
@@ -145,6 +163,18 @@ class LaunchChain:
 
     def describe(self) -> list[str]:
         return [link.describe() for link in self.links]
+
+    def init_before(self, link: Link) -> Link | None:
+        """The init shim that runs `link` as its direct child, if any."""
+        index = self.links.index(link)
+        if index > 0 and self.links[index - 1].role == "init":
+            return self.links[index - 1]
+        return None
+
+    @property
+    def app(self) -> Link | None:
+        last = self.links[-1] if self.links else None
+        return last if last is not None and last.role == "app" else None
 
     @property
     def pid1(self) -> Link | None:
@@ -298,7 +328,9 @@ def _substitute(words: tuple[str, ...], script_args: list[Arg], origin: Command 
 
 def build_chain(stage: Stage, model: Model | None = None, context: BuildContext | None = None) -> LaunchChain:
     config = stage.config
-    signal = config.stopsignal.value if config.stopsignal else "SIGTERM"
+    raw_signal = config.stopsignal.value if config.stopsignal else "SIGTERM"
+    parsed_signal = parse_signal(raw_signal)
+    signal = parsed_signal.name if parsed_signal.error is None else raw_signal
     args = _compose(config)
     resolver = _Resolver(model, stage, context) if model is not None else None
     yarn_berry = context is not None and (context.exists(".yarnrc.yml") or context.exists(".yarn/releases"))
@@ -354,6 +386,19 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
             links.append(Link("wrapper", tuple(a.text for a in args[i:start]), pid1, True, origin))
             i = start
             continue
+        init = identify_init(rest)
+        if init is not None:
+            end = i + init.command_start if init.command_start is not None else len(args)
+            links.append(Link("init", tuple(a.text for a in args[i:end]), pid1, False, origin, init=init))
+            if init.command_start is None:
+                break
+            pid1 = False
+            i = end
+            continue
+        supervisor = identify_supervisor(rest)
+        if supervisor is not None:
+            links.append(Link("supervisor", rest, pid1, False, origin, supervisor=supervisor))
+            break
         launcher = identify_launcher(rest, yarn_berry)
         if launcher is not None:
             execs = launcher.label.endswith("execs")
@@ -386,9 +431,30 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
                     break
                 args, i, pid1 = next_args, 0, pid1_next
                 continue
-        links.append(Link("app", rest, pid1, None, origin))
+        links.append(_app_link(resolver, rest, pid1, origin))
         break
     return LaunchChain(stage, links, signal)
+
+
+def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, origin: Command | None) -> Link:
+    """The app at the end of the chain, identified by name, by how it was built, or not at all."""
+    app = identify_app(argv)
+    text: str | None = None
+    if resolver is not None:
+        if app is None:
+            program = argv[0]
+            path = (
+                program if program.startswith("/") else posixpath.join(resolver.stage.config.workdir, program)
+            )
+            if built_with(resolver.model, resolver.stage, posixpath.normpath(path)) == "go":
+                app = GO_APP
+        elif app.handler_patterns and len(argv) > 1:
+            entry = next((a for a in argv[1:] if not a.startswith("-")), None)
+            if entry is not None and "-m" not in argv[1:] and "-e" not in argv[1:] and "-c" not in argv[1:]:
+                located = resolver.locate(entry if entry.startswith("/") else "./" + entry)
+                if located is not None:
+                    text = resolver.read(located[1])[0]
+    return Link("app", argv, pid1, None, origin, app=app, app_text=text)
 
 
 def _script_link(

@@ -152,3 +152,47 @@ def locate_file(
         current = current.parent
         depth += 1
     return None
+
+
+def built_with(model: Model, stage: Stage, path: str) -> str | None:
+    """The toolchain that built `path` when it was copied from another stage: "go", "rust", "c" or None.
+
+    A binary the linter cannot read can still be recognised by how its stage
+    built it (`RUN go build` in a `FROM golang` stage, then `COPY --from`)."""
+    for index in range(len(stage.instructions) - 1, -1, -1):
+        ins = stage.instructions[index]
+        source_stage = _flag(ins, "from") if ins.keyword == "COPY" else None
+        if source_stage is None or len(ins.args) < 2:
+            continue
+        workdir = stage.scopes.get(index, ("/", {}))[0]
+        *sources, dest = ins.args
+        trailing = dest.endswith("/")
+        dest = posixpath.normpath(dest if dest.startswith("/") else posixpath.join(workdir, dest))
+        dest += "/" if trailing else ""
+        for source in sources:
+            base = posixpath.basename(source.rstrip("/"))
+            exact = (not trailing and len(sources) == 1 and path == dest) or path == posixpath.join(
+                dest.rstrip("/"), base
+            )
+            if not exact:
+                continue
+            other = _stage_named(model, source_stage)
+            if other is None:
+                return None
+            return _toolchain(other)
+    return None
+
+
+def _toolchain(stage: Stage) -> str | None:
+    current: Stage | None = stage
+    while current is not None:
+        text = " ".join(i.rest for i in current.instructions if i.keyword == "RUN")
+        base = current.base_reference.lower()
+        if "go build" in text or "go install" in text or base.startswith("golang"):
+            return "go"
+        if "cargo build" in text or "cargo install" in text or base.startswith("rust"):
+            return "rust"
+        if any(tool in text for tool in ("gcc ", "g++ ", "clang ", "make", "cmake")):
+            return "c"
+        current = current.parent
+    return None

@@ -11,6 +11,13 @@ from sigcheck.rules import (
     sig202_background_wait,
     sig203_non_forwarding_launcher,
     sig204_trap_exits_without_child,
+    sig301_no_init,
+    sig302_init_not_pid1,
+    sig303_init_unused,
+    sig304_init_to_non_exec_shell,
+    sig401_invalid_stopsignal,
+    sig402_stopsignal_mismatch,
+    sig403_stopsignal_lost,
 )
 from sigcheck.rules.base import Context, Rule
 
@@ -25,6 +32,13 @@ ALL_RULES: tuple[Rule, ...] = (
     sig202_background_wait.RULE,
     sig203_non_forwarding_launcher.RULE,
     sig204_trap_exits_without_child.RULE,
+    sig301_no_init.RULE,
+    sig302_init_not_pid1.RULE,
+    sig303_init_unused.RULE,
+    sig304_init_to_non_exec_shell.RULE,
+    sig401_invalid_stopsignal.RULE,
+    sig402_stopsignal_mismatch.RULE,
+    sig403_stopsignal_lost.RULE,
 )
 
 _BY_KEY = {key: rule for rule in ALL_RULES for key in (rule.id.upper(), rule.name)}

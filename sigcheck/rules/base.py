@@ -24,6 +24,7 @@ class Context:
     stage: Stage  # the final stage, or --target
     chain: LaunchChain
     context: BuildContext | None = None
+    assume_init: bool = False  # the runtime adds an init (docker run --init, compose init: true)
 
     def script_path(self, origin: FileOrigin) -> tuple[str, int]:
         """Where to report a script line: (path as the user would open it, line offset).

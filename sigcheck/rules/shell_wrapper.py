@@ -52,9 +52,12 @@ def _dockerfile_json(words: list[str]) -> str:
     return json.dumps(words, ensure_ascii=False)
 
 
-def _fix_text(link: Link, origin: Command) -> str | None:
+def fix_for_shell_link(link: Link) -> str | None:
+    """The corrected ENTRYPOINT/CMD line for a shell link, when there is a safe one."""
     cs = link.command_string
-    assert cs is not None
+    origin = link.origin
+    if cs is None or origin is None:
+        return None
     keyword = origin.keyword
     if origin.form == "shell":
         words = exec_form_fix(cs)
@@ -127,8 +130,10 @@ def shell_link_findings(
             continue
         if not owns(origin) or link.verdict is None or link.verdict.explicit:
             continue
+        if ctx.chain.init_before(link) is not None:
+            continue  # an init in front changes what happens: SIG304 reports it
         severity, message = _message(ctx, link, what(link))
-        fix = _fix_text(link, origin)
+        fix = fix_for_shell_link(link)
         if fix is None:
             message += " Start the app with `exec` as the last command, or use exec form."
         yield ctx.finding(rule, origin.instruction, message, severity=severity, fix=fix)

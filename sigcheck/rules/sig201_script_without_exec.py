@@ -12,8 +12,8 @@ from sigcheck.rules.scripts import GRACE, script_outcomes, where
 def check(ctx: Context) -> Iterator[Finding]:
     signal = ctx.chain.stopsignal
     for link, origin, outcome in script_outcomes(ctx.chain.links):
-        if outcome.kind != "foreground":
-            continue
+        if outcome.kind != "foreground" or ctx.chain.init_before(link) is not None:
+            continue  # behind an init, SIG304 reports it
         command = " ".join(outcome.command.words)
         how = "in a pipeline" if outcome.pipeline else "in a loop" if outcome.loop else "without `exec`"
         message = (

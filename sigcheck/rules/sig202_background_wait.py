@@ -14,6 +14,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     for link, origin, outcome in script_outcomes(ctx.chain.links):
         if outcome.kind != "background" or outcome.exiting_traps:
             continue  # a trap that exits without killing is SIG204's finding
+        if ctx.chain.init_before(link) is not None:
+            continue  # behind an init, SIG304 reports it
         command = " ".join(outcome.command.words)
         forwarding = outcome.forwarding_traps
         if not forwarding:

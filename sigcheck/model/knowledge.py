@@ -1,0 +1,206 @@
+"""Lookups in data/apps.json: apps and runtimes, init shims, supervisors.
+
+Loaded once per process (a few hundred microseconds); every entry carries its
+source in the data file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "GO_APP",
+    "App",
+    "Init",
+    "Supervisor",
+    "identify_app",
+    "identify_init",
+    "identify_supervisor",
+    "init_packages",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    id: str
+    label: str
+    pid1_exits_on: frozenset[str]
+    graceful: str | None
+    handles_signals: bool
+    reaps: bool
+    avoid: tuple[tuple[str, str], ...]
+    handler_patterns: tuple[str, ...]
+    interrupt_patterns: tuple[str, ...]
+    term_flag: str | None
+    note: str | None
+    source: str
+
+    def avoid_reason(self, signal: str) -> str | None:
+        return dict(self.avoid).get(signal)
+
+
+@dataclass(frozen=True, slots=True)
+class Init:
+    id: str
+    group: bool  # signals go to the child's whole process group
+    supervises: bool
+    rewrites: tuple[tuple[str, str], ...]  # dumb-init --rewrite, as signal names
+    command_start: int | None  # index in argv of the wrapped command
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Supervisor:
+    id: str
+    stops_children: bool
+    why: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        (Path(__file__).parent.parent / "data" / "apps.json").read_text("utf-8")
+    )
+    return data
+
+
+def _matches(name: str, patterns: list[str]) -> bool:
+    return any(name == p or ("*" in p and fnmatch.fnmatchcase(name, p)) for p in patterns)
+
+
+@lru_cache(maxsize=64)
+def _app(entry_id: str) -> App:
+    entry = next(e for e in _data()["apps"] if e["id"] == entry_id)
+    return App(
+        id=entry["id"],
+        label=entry["label"],
+        pid1_exits_on=frozenset(entry["pid1_exits_on"]),
+        graceful=entry["graceful"],
+        handles_signals=entry["handles_signals"],
+        reaps=entry["reaps"],
+        avoid=tuple(sorted(entry.get("avoid", {}).items())),
+        handler_patterns=tuple(entry.get("handler_patterns", ())),
+        interrupt_patterns=tuple(entry.get("interrupt_patterns", ())),
+        term_flag=entry.get("term_flag"),
+        note=entry.get("note"),
+        source=entry["source"],
+    )
+
+
+GO_APP = App(
+    id="go",
+    label="a Go binary",
+    pid1_exits_on=frozenset({"SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"}),
+    graceful="SIGTERM",
+    handles_signals=True,
+    reaps=False,
+    avoid=(),
+    handler_patterns=(),
+    interrupt_patterns=(),
+    term_flag=None,
+    note=None,
+    source="semantics §3 Table 3: a Go binary exits on TERM/INT/HUP as PID 1 (status 2, no signal.Notify)",
+)
+
+
+def identify_app(argv: tuple[str, ...]) -> App | None:
+    if not argv:
+        return None
+    name = posixpath.basename(argv[0])
+    for entry in _data()["apps"]:
+        if _matches(name, entry["match"]):
+            found = _app(entry["id"])
+            if found.id == "python" and "-m" in argv[1:-1]:
+                module = argv[argv.index("-m", 1) + 1]
+                inner = identify_app((module.split(".")[0],))
+                if inner is not None and inner.id != "python":
+                    return inner
+            return found
+    return None
+
+
+def identify_init(argv: tuple[str, ...]) -> Init | None:
+    if not argv:
+        return None
+    program = argv[0]
+    name = posixpath.basename(program)
+    for entry in _data()["inits"]:
+        patterns = entry["match"]
+        if not (_matches(name, patterns) or program in patterns):
+            continue
+        group = entry["default_group"]
+        rewrites: list[tuple[str, str]] = []
+        i = 1
+        while i < len(argv):
+            word = argv[i]
+            if word == "--":
+                i += 1
+                break
+            if not word.startswith("-") or word == "-":
+                break
+            if word in entry["group_flags"]:
+                group = True
+            elif word in entry["child_only_flags"]:
+                group = False
+            if word in entry["valued_flags"] or word in ("-r", "--rewrite"):
+                if word in ("-r", "--rewrite") and i + 1 < len(argv):
+                    rewrites.append(_rewrite(argv[i + 1]))
+                i += 2
+                continue
+            if word.startswith("--rewrite="):
+                rewrites.append(_rewrite(word.split("=", 1)[1]))
+            i += 1
+        return Init(
+            id=entry["id"],
+            group=group,
+            supervises=bool(entry.get("supervises", False)),
+            rewrites=tuple(rewrites),
+            command_start=i if i < len(argv) else None,
+            source=entry["source"],
+        )
+    return None
+
+
+_SIGNAL_NUMBERS = {
+    "1": "SIGHUP",
+    "2": "SIGINT",
+    "3": "SIGQUIT",
+    "10": "SIGUSR1",
+    "12": "SIGUSR2",
+    "15": "SIGTERM",
+    "28": "SIGWINCH",
+    "0": "none",
+}
+
+
+def _rewrite(spec: str) -> tuple[str, str]:
+    before, _, after = spec.partition(":")
+    return _SIGNAL_NUMBERS.get(before, before), _SIGNAL_NUMBERS.get(after, after)
+
+
+def identify_supervisor(argv: tuple[str, ...]) -> Supervisor | None:
+    if not argv:
+        return None
+    name = posixpath.basename(argv[0])
+    for entry in _data()["supervisors"]:
+        if _matches(name, entry["match"]):
+            return Supervisor(entry["id"], entry["stops_children"], entry.get("why", ""), entry["source"])
+    return None
+
+
+@lru_cache(maxsize=1)
+def init_packages() -> dict[str, tuple[str, ...]]:
+    raw = _data()["init_packages"]
+    return {key: tuple(value) for key, value in raw.items() if not key.startswith("_")}
+
+
+def mentions_handler(text: str, patterns: tuple[str, ...]) -> bool:
+    return any(re.search(p, text) for p in patterns)

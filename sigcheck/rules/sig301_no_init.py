@@ -1,0 +1,62 @@
+"""SIG301: PID 1 is an app that will ignore the stop signal, and no init runs it (doc: rules/SIG301.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sigcheck.findings import Finding, Severity
+from sigcheck.model.signals import parse_signal
+from sigcheck.rules.apps import handles_in_code, only_interrupt
+from sigcheck.rules.base import Context, Rule
+
+_GRACE = "after the grace period (10 s in Docker, 30 s in Kubernetes)"
+_INIT_FIX = 'ENTRYPOINT ["tini", "--"]'
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    if ctx.assume_init:
+        return
+    link = ctx.chain.app
+    if link is None or not link.pid1 or link.origin is None or link.origin.instruction is None:
+        return
+    signal = ctx.chain.stopsignal
+    if parse_signal(signal).error is not None:
+        return  # an invalid STOPSIGNAL is SIG401's finding
+    program = " ".join(link.argv)
+    app = link.app
+    alternatives = "(or run the container with `docker run --init` / compose `init: true`)"
+    if app is None:
+        message = (
+            f"`{program}` is PID 1 and sigcheck does not know whether it handles {signal}: as PID 1 "
+            "the kernel drops every signal the program has no handler for, so a program without one "
+            f"ignores `docker stop` and is SIGKILLed {_GRACE}. If it does not install a handler, put an "
+            f"init in front {alternatives}."
+        )
+        yield ctx.finding(RULE, link.origin.instruction, message, severity=Severity.INFO, fix=_INIT_FIX)
+        return
+    if signal in app.pid1_exits_on or handles_in_code(link) or only_interrupt(link):
+        return  # it stops; only_interrupt is SIG402's recommendation (STOPSIGNAL SIGINT)
+    if app.handles_signals and app.graceful is not None:
+        return  # a server with its own handlers; a wrong signal is SIG402's business
+    exits = ", ".join(sorted(app.pid1_exits_on))
+    default = (
+        f"without a handler it exits on {exits} only" if exits else "without a handler it exits on no signal"
+    )
+    looked = (
+        "no handler was found in its entry file" if link.app_text else "its entry file could not be checked"
+    )
+    message = (
+        f"{app.label} (`{program}`) is PID 1 without an init: as PID 1 it ignores {signal} ({default}; "
+        f"{looked}), so `docker stop` waits out the grace period and SIGKILLs it, and nobody reaps zombie "
+        f"processes. Put an init in front {alternatives}, or handle {signal} in the app."
+    )
+    yield ctx.finding(RULE, link.origin.instruction, message, fix=_INIT_FIX)
+
+
+RULE = Rule(
+    id="SIG301",
+    name="no-init",
+    severity=Severity.ERROR,
+    summary="PID 1 is an app that ignores the stop signal as PID 1, and no init runs it",
+    check=check,
+)

@@ -1,0 +1,65 @@
+"""SIG304: an init forwards the stop signal to a shell that does not exec the app (doc: rules/SIG304.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sigcheck.findings import Finding, Severity
+from sigcheck.model.chain import Link
+from sigcheck.rules.base import Context, Rule
+from sigcheck.rules.shell_wrapper import fix_for_shell_link
+
+
+def _stays(link: Link) -> bool:
+    if link.role == "shell":
+        return link.execs is False
+    if link.role == "script" and link.script is not None and link.script.outcome is not None:
+        return link.script.outcome.kind != "exec"
+    return False
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    signal = ctx.chain.stopsignal
+    for link in ctx.chain.links:
+        init = ctx.chain.init_before(link)
+        if init is None or init.init is None or not _stays(link):
+            continue
+        shell = link.argv[0]
+        if init.init.group:
+            severity = Severity.WARNING
+            effect = (
+                f"it signals the whole process group, so the app does get {signal}, but {init.init.id} exits "
+                f"as soon as {shell} dies, and the kernel then SIGKILLs the app mid-shutdown "
+                "(measured: a 1 s shutdown was killed every time)"
+            )
+        else:
+            severity = Severity.ERROR
+            effect = (
+                f"it forwards {signal} to its direct child {shell} only; the shell dies without passing it "
+                "on and the app is SIGKILLed when the init exits, never having seen the signal"
+            )
+        message = (
+            f"`{' '.join(init.argv)}` runs {shell}, which does not exec the app: {effect}. "
+            "Make the shell exec the app."
+        )
+        if link.role == "script" and link.script is not None and link.script.origin is not None:
+            outcome = link.script.outcome
+            assert outcome is not None
+            fix = "exec " + " ".join(outcome.command.words) if outcome.kind == "foreground" else None
+            yield ctx.script_finding(
+                RULE, link.script.origin, outcome.line, message, severity=severity, fix=fix
+            )
+            continue
+        origin = link.origin
+        if origin is None or origin.instruction is None:
+            continue
+        yield ctx.finding(RULE, origin.instruction, message, severity=severity, fix=fix_for_shell_link(link))
+
+
+RULE = Rule(
+    id="SIG304",
+    name="init-to-non-exec-shell",
+    severity=Severity.ERROR,
+    summary="An init forwards the stop signal to a shell or script that does not exec the app",
+    check=check,
+)
