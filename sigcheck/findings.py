@@ -28,7 +28,7 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {text!r} (error, warning, info, style)") from None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     rule: str
     name: str

@@ -18,7 +18,7 @@ from sigcheck.rules import ALL_RULES, Context, Rule
 __all__ = ["FileReport", "LintOptions", "lint_file", "lint_text"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LintOptions:
     target: str | None = None
     context: str | None = None  # build context; None: discovered from the Dockerfile's location
@@ -26,7 +26,7 @@ class LintOptions:
     rules: tuple[Rule, ...] = ALL_RULES
 
 
-@dataclass(slots=True)
+@dataclass
 class FileReport:
     path: str
     findings: list[Finding] = field(default_factory=list)

@@ -24,7 +24,7 @@ class OutsideContext(Exception):
     """A source path that points outside the build context."""
 
 
-@dataclass(slots=True)
+@dataclass
 class BuildContext:
     root: str  # absolute, symlinks resolved
     _cache: dict[str, str | LoadError] = field(default_factory=dict)

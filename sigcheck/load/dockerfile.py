@@ -44,7 +44,7 @@ class DockerfileSyntaxError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Heredoc:
     name: str
     fd: int
@@ -54,7 +54,7 @@ class Heredoc:
     start_line: int  # first line of the body (1-based)
 
 
-@dataclass(slots=True)
+@dataclass
 class Instruction:
     keyword: str  # upper-case, e.g. "CMD"
     flags: tuple[str, ...]
@@ -72,7 +72,7 @@ class Instruction:
     text: str = ""  # the instruction's source lines, verbatim
 
 
-@dataclass(slots=True)
+@dataclass
 class ParsedDockerfile:
     instructions: list[Instruction]
     directives: dict[str, str]
@@ -202,23 +202,35 @@ def _reject_constant(name: str) -> object:
 _JSON = json.JSONDecoder(parse_constant=_reject_constant)
 
 
+_ARRAY_ATTEMPT = re.compile(r"""\[\s*(?:["'\]]|[^\s\],]+\s*,)""")
+
+
 def _json_array(rest: str) -> tuple[list[str] | None, str | None, bool]:
     """BuildKit's parseJSON: (elements, why-not, fatal).
 
-    Like Go's json.Decoder, only the first JSON value counts; text after the
-    closing bracket is ignored.
+    Current BuildKit decodes with json.Unmarshal, so text after the closing
+    bracket (a trailing comment, say) makes the whole value shell form; older
+    frontends used json.Decoder and ignored it. sigcheck models the current
+    behaviour (tests/test_parser_parity.py notes the deliberate difference from
+    the older parser it compares against). A value starting with `[` that does
+    not look like an array attempt (`[ -f x ] && app`) is an ordinary shell
+    command and gets no explanation.
     """
     text = rest.lstrip()
     if not text.startswith("["):
         return None, None, False
+    attempt = bool(_ARRAY_ATTEMPT.match(text))
     try:
-        value, _ = _JSON.raw_decode(text)
+        value, end = _JSON.raw_decode(text)
     except (ValueError, RecursionError) as exc:
-        return None, _explain_json_error(text, exc), False
+        return None, _explain_json_error(text, exc) if attempt else None, False
     if not isinstance(value, list):
         return None, "it is not a JSON array", False
     if not all(isinstance(v, str) for v in value):
         return None, "when using JSON array syntax, arrays must be comprised of strings only", True
+    trailing = text[end:].strip()
+    if trailing:
+        return None, f"text after the closing ']' ({trailing[:40]!r}) is not allowed in JSON", False
     return value, None, False
 
 

@@ -13,7 +13,7 @@ from typing import Any
 __all__ = ["BaseImage", "family_shell", "lookup_image", "shell_label"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BaseImage:
     reference: str  # as written after expansion, e.g. "node:20-alpine"
     name: str  # normalised repository, e.g. "node"

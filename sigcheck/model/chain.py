@@ -88,13 +88,13 @@ _EXEC_WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Arg:
     text: str
     origin: Command | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScriptInfo:
     """An entry script the chain runs, and where its text came from."""
 
@@ -105,7 +105,7 @@ class ScriptInfo:
     problem: str | None = None  # why it could not be read
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Link:
     role: Role
     argv: tuple[str, ...]
@@ -155,7 +155,7 @@ class Link:
         return text
 
 
-@dataclass(slots=True)
+@dataclass
 class LaunchChain:
     stage: Stage
     links: list[Link]
@@ -253,7 +253,7 @@ def _compose(config: ImageConfig) -> list[Arg]:
 _SCRIPT_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "mksh", "ksh"})
 
 
-@dataclass(slots=True)
+@dataclass
 class _Resolver:
     """Finds and reads the scripts the chain runs, inside the build context only."""
 

@@ -25,7 +25,7 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 Kind = Literal["context", "heredoc", "run", "image"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FileOrigin:
     kind: Kind
     image_path: str

@@ -31,14 +31,14 @@ class UnknownTarget(Exception):
         super().__init__(f"target stage {target!r} not found (stages: {known})")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Setting:
     value: str
     instruction: Instruction | None  # None: inherited from a known base image
     image: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Command:
     """An ENTRYPOINT or CMD value as stored in the image config."""
 
@@ -54,7 +54,7 @@ class Command:
         return self.instruction is not None
 
 
-@dataclass(slots=True)
+@dataclass
 class ImageConfig:
     base: BaseImage | None
     family: str
@@ -72,7 +72,7 @@ class ImageConfig:
         return replace(self, env=dict(self.env))
 
 
-@dataclass(slots=True)
+@dataclass
 class Stage:
     index: int
     name: str | None
@@ -91,7 +91,7 @@ class Stage:
         return self.name or str(self.index)
 
 
-@dataclass(slots=True)
+@dataclass
 class Model:
     parsed: ParsedDockerfile
     stages: list[Stage]

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class App:
     id: str
     label: str
@@ -46,7 +46,7 @@ class App:
         return dict(self.avoid).get(signal)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Init:
     id: str
     group: bool  # signals go to the child's whole process group
@@ -56,7 +56,7 @@ class Init:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Supervisor:
     id: str
     stops_children: bool

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 __all__ = ["Launcher", "identify_launcher"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Launcher:
     name: str
     label: str  # shown in the chain

@@ -64,7 +64,7 @@ _PREFERRED.update({6: "SIGABRT", 17: "SIGCHLD", 29: "SIGIO", 34: "SIGRTMIN", 64:
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ParsedSignal:
     raw: str
     number: int | None  # what Docker would send; None when the parser rejects it

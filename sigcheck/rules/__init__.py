@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sigcheck.rules import (
+    sig001_unused_ignore,
     sig101_shell_form_entrypoint,
     sig102_shell_form_cmd,
     sig103_exec_form_shell,
@@ -24,6 +25,7 @@ from sigcheck.rules.base import Context, Rule
 __all__ = ["ALL_RULES", "Context", "Rule", "rule_by_id"]
 
 ALL_RULES: tuple[Rule, ...] = (
+    sig001_unused_ignore.RULE,
     sig101_shell_form_entrypoint.RULE,
     sig102_shell_form_cmd.RULE,
     sig103_exec_form_shell.RULE,

@@ -16,7 +16,7 @@ from sigcheck.model.image import Model, Stage
 __all__ = ["Context", "Rule"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Context:
     path: str  # as given on the command line
     parsed: ParsedDockerfile
@@ -90,10 +90,14 @@ class Context:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rule:
     id: str
     name: str
     severity: Severity  # default; a check may lower it per finding
     summary: str  # one line, for `sigcheck rules` and SARIF shortDescription
     check: Callable[[Context], Iterable[Finding]]
+    # How often a finding is right (SARIF `precision`, shown by GitHub code scanning):
+    # "very-high" when the rule reads a fact (invalid JSON), "high" when it relies on
+    # the model of the image (which shell, which entry script).
+    precision: str = "high"

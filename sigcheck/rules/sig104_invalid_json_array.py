@@ -40,7 +40,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         shell = " ".join(command.argv[:-1])
         message = (
             f"{command.keyword} {command.shell_string} is not a JSON array ({ins.json_error}), so Docker "
-            f"silently runs it as shell form: {shell} {json.dumps(command.shell_string)}. The shell "
+            f"silently runs it as shell form: {shell} {json.dumps(command.shell_string, ensure_ascii=False)}. The shell "
             "tries to run a command named after the first bracketed word, the container fails to "
             "start, and if it did start the shell would sit between Docker and the app as PID 1."
         )
@@ -55,4 +55,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="JSON-looking ENTRYPOINT/CMD array that is not valid JSON silently becomes shell form",
     check=check,
+    precision="very-high",
 )

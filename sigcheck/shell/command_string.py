@@ -15,6 +15,7 @@ measured Table 1 in signal-semantics.md §1:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -43,7 +44,7 @@ _COMPOUND = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CommandString:
     text: str
     final: SimpleCommand | None  # the command expected to be the long-running app
@@ -70,7 +71,7 @@ class CommandString:
         return words or None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExecVerdict:
     execs: bool | None  # None: cannot be known (unknown shell or construct)
     explicit: bool  # the string itself says exec
@@ -116,6 +117,28 @@ def _walk_final(node: Node, state: dict[str, bool]) -> Node | None:
     return None
 
 
+def _unwrap_redirect(node: Node) -> Node:
+    body = node.child_by_field_name("body") if node.type == "redirected_statement" else None
+    return body if body is not None else node
+
+
+def _is_wait(node: Node) -> bool:
+    if node.type != "command":
+        return False
+    name = node.child_by_field_name("name")
+    return name is not None and name.text == b"wait"
+
+
+def _branches_all_exec(node: Node) -> SimpleCommand | None:
+    """For an if/case around the app: the first exec'd command when every branch execs."""
+    from sigcheck.shell.script import branch_outcomes
+
+    outcomes = branch_outcomes(node)
+    if outcomes and all(o.kind == "exec" for o in outcomes):
+        return outcomes[0].command
+    return None
+
+
 def _has_trap(root: Node) -> bool:
     stack = [root]
     while stack:
@@ -128,8 +151,76 @@ def _has_trap(root: Node) -> bool:
     return False
 
 
+# Plain words only: no quote, expansion, operator, redirection, glob, assignment or comment.
+# The first word avoids characters tree-sitter-bash reads specially at the start of a
+# command (a digit may open a redirection, `@` confuses it); tests compare both paths.
+_PLAIN = re.compile(r"[A-Za-z_./][A-Za-z0-9_./:+,-]*(?: [A-Za-z0-9_./:@%+,-]+)*")
+_RESERVED = frozenset(
+    {
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "case",
+        "esac",
+        "for",
+        "while",
+        "until",
+        "do",
+        "done",
+        "function",
+        "select",
+        "time",
+        "coproc",
+        "in",
+    }
+)
+
+
+def _plain(text: str) -> CommandString | None:
+    """The common `CMD app --flag value` needs no parser: one simple command of literal words."""
+    if not _PLAIN.fullmatch(text):
+        return None
+    words = tuple(text.split(" "))
+    if words[0] in _RESERVED:
+        return None
+    final = SimpleCommand(
+        words=words,
+        literal=(True,) * len(words),
+        assignments=(),
+        redirected=False,
+        start_row=0,
+        start_col=0,
+        name_byte=0,
+        end_row=0,
+        end_col=len(text),
+    )
+    explicit = words[0] == "exec" and len(words) > 1 and not words[1].startswith("-")
+    return CommandString(
+        text=text,
+        final=final,
+        explicit_exec=explicit,
+        app_not_last=False,
+        pipeline=False,
+        background=False,
+        redirect=False,
+        subshell=False,
+        group=False,
+        compound=False,
+        negated=False,
+        has_trap=words[0] == "trap",
+        trailing_newline=False,
+        parse_error=False,
+        statements=1,
+    )
+
+
 @lru_cache(maxsize=1024)
 def analyse_command_string(text: str) -> CommandString:
+    plain = _plain(text)
+    if plain is not None:
+        return plain
     tree = parse_shell(text)
     root = tree.root_node
     statements = [c for c in root.children if c.is_named and c.type != "comment"]
@@ -138,10 +229,15 @@ def analyse_command_string(text: str) -> CommandString:
     background = False
     if statements:
         last = statements[-1]
+        if len(statements) > 1 and _is_wait(last):
+            # `app & wait`: the app is the backgrounded statement before the wait.
+            last = statements[-2]
         following = last.next_sibling
         background = following is not None and following.type == "&"
         final_node = _walk_final(last, state)
     final = simple_command(final_node, state.get("redirect", False)) if final_node else None
+    if final is None and state.get("compound") and statements:
+        final = _branches_all_exec(_unwrap_redirect(statements[-1]))
     explicit = bool(
         final is not None
         and final.name == "exec"
@@ -171,6 +267,9 @@ def decide_exec(shell: str | None, cs: CommandString) -> ExecVerdict:
     """Will `shell -c cs.text` replace itself with the final command?"""
     if cs.final is None and not cs.compound:
         return ExecVerdict(False, False, "the string runs no command that could replace the shell")
+    if cs.explicit_exec and not (cs.pipeline or cs.background):
+        # `exec` replaces the shell whatever traps or fallbacks were set up around it.
+        return ExecVerdict(True, True, "`exec` replaces the shell with the app")
     for flag, reason in (
         (cs.pipeline, "a pipeline keeps the shell as the parent of every stage"),
         (cs.app_not_last, "a command after `||` keeps the shell waiting for the app"),

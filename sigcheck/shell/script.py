@@ -26,7 +26,7 @@ from sigcheck.shell.words import SimpleCommand, simple_command
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["Outcome", "ScriptAnalysis", "TrapInfo", "analyse_script", "shebang_of"]
+__all__ = ["Outcome", "ScriptAnalysis", "TrapInfo", "analyse_script", "branch_outcomes", "shebang_of"]
 
 Kind = Literal["exec", "foreground", "background"]
 
@@ -95,7 +95,7 @@ _TERMINATING = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TrapInfo:
     signals: tuple[str, ...]
     body: str
@@ -104,7 +104,7 @@ class TrapInfo:
     exits: bool  # the body ends the script
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Outcome:
     """How one path out of the script runs the long-lived command."""
 
@@ -130,7 +130,7 @@ def _catches_stop(trap: TrapInfo) -> bool:
     return any(s.upper() in _TERMINATING for s in trap.signals)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScriptAnalysis:
     shebang: tuple[str, ...] | None
     shebang_crlf: bool
@@ -372,3 +372,9 @@ def analyse_script(text: str) -> ScriptAnalysis:
     top = [s for s in walker.statements(tree.root_node) if s.type != "function_definition"]
     outcomes = walker.outcomes(top, None)
     return ScriptAnalysis(shebang, crlf, tuple(outcomes), tree.root_node.has_error, tuple(walker.functions))
+
+
+def branch_outcomes(node: Node) -> list[Outcome]:
+    """Outcomes of one if/case/loop node (used for `sh -c` strings built around a case)."""
+    walker = _Walker(node)
+    return walker.outcomes([node], None)

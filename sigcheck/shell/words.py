@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["SimpleCommand", "simple_command", "word_value"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SimpleCommand:
     words: tuple[str, ...]  # each word as the shell would see it, or its source text if not literal
     literal: tuple[bool, ...]  # whether the word has no expansion or substitution
