@@ -15,7 +15,10 @@ from sigcheck.model.chain import build_chain
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
 from sigcheck.rules import ALL_RULES, Context, Rule
 
-__all__ = ["FileReport", "LintOptions", "lint_file", "lint_text"]
+__all__ = ["INTERNAL_ERROR", "FileReport", "LintOptions", "lint_file", "lint_text"]
+
+# Prefix of the error a file gets when sigcheck itself failed on it (a bug, never expected).
+INTERNAL_ERROR = "internal error in sigcheck"
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class LintOptions:
     context: str | None = None  # build context; None: discovered from the Dockerfile's location
     max_bytes: int = DEFAULT_MAX_BYTES
     rules: tuple[Rule, ...] = ALL_RULES
+    debug: bool = False  # let unexpected exceptions propagate, with their traceback
 
 
 @dataclass
@@ -90,6 +94,12 @@ def lint_file(path: str, options: LintOptions = LintOptions()) -> FileReport:
             report.lines = lines
     except LoadError as exc:
         report.error = str(exc)
+    except (RecursionError, MemoryError) as exc:
+        report.error = f"input too deeply nested or too large to analyse ({type(exc).__name__})"
+    except Exception as exc:  # the last guard: one bad file must not stop the others
+        if options.debug:
+            raise
+        report.error = f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
     return report
 
 
