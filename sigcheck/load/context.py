@@ -28,12 +28,27 @@ class OutsideContext(Exception):
 class BuildContext:
     root: str  # absolute, symlinks resolved
     _cache: dict[str, str | LoadError] = field(default_factory=dict)
+    _located: dict[str, str | None] = field(default_factory=dict)  # source -> real path, None if outside
 
     @classmethod
     def at(cls, directory: str) -> BuildContext:
         return cls(os.path.realpath(directory))
 
     def _locate(self, source: str) -> str:
+        if source in self._located:
+            found = self._located[source]
+            if found is None:
+                raise OutsideContext(source)
+            return found
+        try:
+            real = self._resolve(source)
+        except OutsideContext:
+            self._located[source] = None
+            raise
+        self._located[source] = real
+        return real
+
+    def _resolve(self, source: str) -> str:
         norm = posixpath.normpath(source)
         if norm == ".." or norm.startswith("../"):
             raise OutsideContext(source)

@@ -114,7 +114,7 @@ def split_words(rest: str, escape: str = "\\") -> list[str]:
             word.append(ch)
             i += 1
             continue
-        if _is_space(ch):
+        if ch.isspace():
             if in_word and (blank_ok or word):
                 words.append("".join(word))
             in_word = False
@@ -378,7 +378,7 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
             value_column = column + offset
         args, is_json, json_error = _arguments(keyword, rest, escape, start_line)
         heredocs: list[Heredoc] = []
-        if keyword in _HEREDOC_CAPABLE:
+        if keyword in _HEREDOC_CAPABLE and "<<" in trimmed:
             for name, fd, chomp, expand in _heredocs_in(trimmed):
                 body: list[str] = []
                 body_start = i + 1

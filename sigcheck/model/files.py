@@ -75,10 +75,13 @@ def _from_copy(
     depth: int,
 ) -> FileOrigin | None:
     workdir, scope = stage.scopes.get(index, ("/", {}))
-    words = [expand(w, scope, model.parsed.escape)[0] for w in ins.args]
-    if len(words) < 2:
+    if len(ins.args) < 2:
         return None
-    *sources, dest = words
+    dest = expand(ins.args[-1], scope, model.parsed.escape)[0]
+    absolute = posixpath.normpath(dest if dest.startswith("/") else posixpath.join(workdir, dest))
+    if path != absolute and not path.startswith(absolute.rstrip("/") + "/"):
+        return None  # this COPY writes elsewhere; skip the rest of the work
+    sources = [expand(w, scope, model.parsed.escape)[0] for w in ins.args[:-1]]
     trailing = dest.endswith("/") or dest.endswith("/.") or dest == "."
     if not dest.startswith("/"):
         dest = posixpath.join(workdir, dest)
