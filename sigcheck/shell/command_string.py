@@ -56,6 +56,7 @@ class CommandString:
     subshell: bool  # ( ... )
     group: bool  # { ...; }
     compound: bool  # if/case/loop/function around the final command
+    loop: bool  # the compound is a loop or function (never exec'd out of)
     negated: bool
     has_trap: bool
     trailing_newline: bool
@@ -111,6 +112,7 @@ def _walk_final(node: Node, state: dict[str, bool]) -> Node | None:
         return _walk_final(inner[-1], state) if inner else None
     if kind in _COMPOUND:
         state["compound"] = True
+        state["loop"] = kind not in ("if_statement", "case_statement")
         return None
     if kind == "command":
         return node
@@ -208,6 +210,7 @@ def _plain(text: str) -> CommandString | None:
         subshell=False,
         group=False,
         compound=False,
+        loop=False,
         negated=False,
         has_trap=words[0] == "trap",
         trailing_newline=False,
@@ -255,6 +258,7 @@ def analyse_command_string(text: str) -> CommandString:
         subshell=state.get("subshell", False),
         group=state.get("group", False),
         compound=state.get("compound", False),
+        loop=state.get("loop", False),
         negated=state.get("negated", False),
         has_trap=_has_trap(root),
         trailing_newline=text.endswith("\n"),
@@ -290,6 +294,11 @@ def decide_exec(shell: str | None, cs: CommandString) -> ExecVerdict:
     if cs.compound:
         if shell == "bash":
             return ExecVerdict(False, False, "bash does not exec out of if/case/loop constructs")
+        if shell == "ash" and not cs.loop:
+            # Measured with busybox 1.35 as PID 1 (tests/test_runtime_shell_form.py).
+            return ExecVerdict(True, False, "busybox ash execs the last command of an if/case branch")
+        if shell == "ash":
+            return ExecVerdict(False, False, "busybox ash does not exec out of a loop")
         return ExecVerdict(None, False, "an if/case/loop around the app was not measured for this shell")
     if shell in ("ash", "dash"):
         if cs.trailing_newline:
