@@ -60,17 +60,22 @@ class BuildContext:
             raise OutsideContext(source)
         return real
 
+    def _lexical(self, source: str) -> str | None:
+        """The path inside the root, by name only (no symlink resolution): enough to
+        answer "is there such a file"; reading always goes through _locate."""
+        norm = posixpath.normpath(source)
+        if norm == ".." or norm.startswith("../"):
+            return None
+        rel = norm.lstrip("/")
+        return os.path.join(self.root, rel) if rel not in ("", ".") else self.root
+
     def exists(self, source: str) -> bool:
-        try:
-            return os.path.exists(self._locate(source))
-        except OutsideContext:
-            return False
+        path = self._lexical(source)
+        return path is not None and os.path.exists(path)
 
     def is_dir(self, source: str) -> bool:
-        try:
-            return os.path.isdir(self._locate(source))
-        except OutsideContext:
-            return False
+        path = self._lexical(source)
+        return path is not None and os.path.isdir(path)
 
     def glob(self, pattern: str) -> list[str]:
         """Context-relative paths matching a COPY source pattern (one directory level)."""
