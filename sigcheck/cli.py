@@ -1,8 +1,17 @@
-"""Command line: `sigcheck [OPTIONS] PATH...`.
+"""Command line: `sigcheck [check] [OPTIONS] PATH...`, `sigcheck rules`, `sigcheck explain RULE`.
+
+`check` is the default command, so `sigcheck Dockerfile` keeps working; the first
+argument picks another command only when it is exactly `check`, `rules` or
+`explain` (a file named `rules` is `sigcheck check rules` or `./rules`).
 
 Exit codes follow hadolint and ruff: 0 when no finding reaches the failure
-threshold, 1 when one does, 2 for a usage error or a file that could not be
-linted (the other files are still linted and reported).
+threshold, 1 when one does, 2 for a usage or configuration error, a file that
+could not be linted (the other files are still linted and reported), or a
+report that could not be written.
+
+Start-up cost matters (pre-commit runs sigcheck on every commit): rich, the
+TOML reader, the reporters and hashlib are imported only on the paths that use
+them.
 """
 
 from __future__ import annotations
@@ -10,21 +19,51 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from sigcheck import __version__
-from sigcheck.discover import discover
-from sigcheck.findings import Severity
-from sigcheck.lint import FileReport, LintOptions, lint_file
-from sigcheck.load.files import DEFAULT_MAX_BYTES
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from sigcheck.config import Config
+    from sigcheck.lint import FileReport, LintOptions
 
-THRESHOLDS = ("error", "warning", "info", "style", "none")
+__all__ = ["FORMATS", "main"]
+
+FORMATS = ("text", "json", "sarif", "github", "gitlab")
+THRESHOLDS = ("error", "warning", "info", "style", "none")  # sigcheck.config.THRESHOLDS
+PROGRESS_DELAY = 0.3  # seconds of linting before a progress bar appears
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _DefaultGroup(click.Group):
+    """A group whose first argument is a path unless it names a command exactly."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help", "-V", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return ["[check] [OPTIONS] PATH...", "|", "rules", "|", "explain RULE"]
+
+
+@click.group("sigcheck", cls=_DefaultGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", "-V", prog_name="sigcheck")
+def main() -> None:
+    """Find container signal-handling pitfalls in Dockerfiles.
+
+    `sigcheck PATH...` is `sigcheck check PATH...`; `sigcheck check --help`
+    lists its options.
+    """
 
 
 def _expand_paths(paths: tuple[str, ...]) -> tuple[list[str], list[FileReport]]:
+    from sigcheck.discover import discover
+    from sigcheck.lint import FileReport
+
     files: list[str] = []
     problems: list[FileReport] = []
     for path in paths:
@@ -45,20 +84,193 @@ def _use_colour(stream: object) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
+    return _isatty(stream)
+
+
+def _isatty(stream: object) -> bool:
     isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, required=True, type=str)
+def _outputs(formats: tuple[str, ...], output: str | None) -> list[tuple[str, str | None]]:
+    """`--format NAME[:FILE]` (repeatable) and `--output FILE` -> [(format, file or None for stdout)]."""
+    outputs: list[tuple[str, str | None]] = []
+    for spec in formats or ("text",):
+        name, colon, destination = spec.partition(":")
+        if name not in FORMATS:
+            raise click.BadParameter(
+                f"{name!r} is not one of {', '.join(FORMATS)} (write FORMAT or FORMAT:FILE)",
+                param_hint="'--format'",
+            )
+        if colon and not destination:
+            raise click.BadParameter(f"{spec!r} names no file after ':'", param_hint="'--format'")
+        if not colon:
+            outputs.append((name, output if output != "-" else None))
+        else:
+            outputs.append((name, destination if destination != "-" else None))
+    seen: dict[str | None, str] = {}
+    for fmt, target in outputs:
+        if target in seen:
+            where = f"file {target!r}" if target else "standard output"
+            raise click.UsageError(
+                f"--format {seen[target]} and --format {fmt} would both write to {where}; "
+                f"give one its own file, e.g. --format {fmt}:sigcheck.{_extension(fmt)}"
+            )
+        seen[target] = fmt
+    return outputs
+
+
+def _extension(fmt: str) -> str:
+    return {"text": "txt", "json": "json", "sarif": "sarif", "github": "txt", "gitlab": "json"}[fmt]
+
+
+def _rule_ids(values: Sequence[str], flag: str) -> set[str]:
+    from sigcheck.rules import rule_by_id
+
+    ids: set[str] = set()
+    for value in values:
+        for name in filter(None, (v.strip() for v in value.split(","))):
+            rule = rule_by_id(name)
+            if rule is None:
+                raise click.BadParameter(
+                    f"unknown rule {name!r} (`sigcheck rules` lists them)", param_hint=f"'{flag}'"
+                )
+            ids.add(rule.id)
+    return ids
+
+
+def _load_config(config_file: str | None, isolated: bool) -> Config:
+    from sigcheck.config import Config, ConfigError, find_config, load_config
+
+    if isolated:
+        if config_file is not None:
+            raise click.UsageError("--config and --isolated exclude each other")
+        return Config()
+    path = config_file or find_config(os.getcwd())
+    if path is None:
+        return Config()
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        click.echo(f"sigcheck: {exc}", err=True)
+        sys.exit(2)
+
+
+def _want_progress(outputs: list[tuple[str, str | None]]) -> bool:
+    """A progress bar only where a person watches: stderr and stdout on a terminal, and
+    no machine-readable report on stdout."""
+    return (
+        _isatty(sys.stderr)
+        and _isatty(sys.stdout)
+        and all(fmt == "text" for fmt, destination in outputs if destination is None)
+    )
+
+
+def _lint_all(files: list[str], options: LintOptions, show_progress: bool) -> list[FileReport]:
+    """Lint every file; on a terminal, a progress bar appears once linting takes a while."""
+    from sigcheck.lint import lint_file
+
+    if not show_progress or len(files) < 2:
+        return [lint_file(path, options) for path in files]
+    reports: list[FileReport] = []
+    started = time.monotonic()
+    progress = None
+    task = None
+    try:
+        for index, path in enumerate(files):
+            if progress is None and time.monotonic() - started >= PROGRESS_DELAY:
+                from rich.console import Console
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                )
+
+                progress = Progress(
+                    TextColumn("linting"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    console=Console(file=sys.stderr),
+                    transient=True,
+                )
+                progress.start()
+                task = progress.add_task("lint", total=len(files), completed=index)
+            reports.append(lint_file(path, options))
+            if progress is not None and task is not None:
+                progress.advance(task)
+    finally:
+        if progress is not None:
+            progress.stop()
+    return reports
+
+
+def _render(fmt: str, reports: list[FileReport], stream: TextIO, colour: bool, seconds: float) -> None:
+    if fmt == "text":
+        from sigcheck.report.text_format import render_text
+
+        render_text(reports, stream, colour, seconds)
+        return
+    if fmt == "json":
+        from sigcheck.report.json_format import render_json
+
+        stream.write(render_json(reports))
+    elif fmt == "sarif":
+        from sigcheck.report.sarif_format import render_sarif
+
+        stream.write(render_sarif(reports))
+    elif fmt == "github":
+        from sigcheck.report.github_format import render_github
+
+        stream.write(render_github(reports))
+    else:
+        from sigcheck.report.gitlab_format import render_gitlab
+
+        stream.write(render_gitlab(reports))
+
+
+def _write(fmt: str, destination: str | None, reports: list[FileReport], seconds: float) -> bool:
+    """Write one report; False (after saying why on stderr) when the file cannot be written."""
+    if destination is None:
+        _render(fmt, reports, sys.stdout, _use_colour(sys.stdout), seconds)
+        sys.stdout.flush()
+        return True
+    try:
+        parent = os.path.dirname(destination)
+        if parent:
+            os.makedirs(parent, exist_ok=True)  # `-f sarif:reports/sigcheck.sarif` in a fresh checkout
+        with open(destination, "w", encoding="utf-8", newline="\n") as handle:
+            _render(fmt, reports, handle, False, seconds)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        click.echo(f"sigcheck: {_safe(destination)}: cannot write the report: {reason}", err=True)
+        return False
+    return True
+
+
+@main.command("check", context_settings=CONTEXT_SETTINGS)
+@click.argument("paths", nargs=-1, required=True, type=str, metavar="PATH...")
 @click.option(
     "--format",
     "-f",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    "formats",
+    multiple=True,
+    metavar="FORMAT[:FILE]",
+    help=(
+        f"Report format: {', '.join(FORMATS)} [default: text]. Repeat to write several reports "
+        "in one run; FORMAT:FILE writes that one to FILE."
+    ),
+)
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write the report (of the --format given without :FILE) to FILE instead of standard output.",
 )
 @click.option("--target", metavar="STAGE", help="Lint this build stage instead of the final one.")
 @click.option(
@@ -66,55 +278,155 @@ def _use_colour(stream: object) -> bool:
     "context_dir",
     metavar="DIR",
     type=click.Path(file_okay=False),
-    help="Build context (default: the Dockerfile's directory).",
+    help="Build context (default: the Dockerfile's directory, or the ancestor holding its COPY sources).",
 )
 @click.option(
     "--failure-threshold",
     "-t",
     type=click.Choice(THRESHOLDS),
-    default="warning",
-    show_default=True,
-    help="Exit 1 when a finding has this severity or worse; 'none' never fails on findings.",
+    default=None,
+    help="Exit 1 when a finding has this severity or worse; 'none' never does [default: warning].",
 )
+@click.option(
+    "--ignore",
+    "ignored",
+    multiple=True,
+    metavar="RULE[,RULE...]",
+    help="Do not report these rules (IDs or names); adds to `ignore` in the configuration.",
+)
+@click.option(
+    "--assume-init/--no-assume-init",
+    default=None,
+    help="The container runs with an init added by the runtime (docker run --init, compose init: true).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Read the configuration from FILE (a .sigcheck.toml, or a pyproject.toml with [tool.sigcheck]).",
+)
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option(
     "--max-file-size",
     type=click.IntRange(min=1),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
+    default=None,
     metavar="BYTES",
-    help="Refuse files larger than this.",
+    help="Refuse files larger than this [default: 10 MiB].",
 )
-@click.version_option(__version__, "--version", "-V", prog_name="sigcheck")
-def main(
+@click.option("--debug", is_flag=True, help="Let an internal error stop sigcheck with its traceback.")
+def check(
     paths: tuple[str, ...],
-    output_format: str,
+    formats: tuple[str, ...],
+    output: str | None,
     target: str | None,
     context_dir: str | None,
-    failure_threshold: str,
-    max_file_size: int,
+    failure_threshold: str | None,
+    ignored: tuple[str, ...],
+    assume_init: bool | None,
+    config_file: str | None,
+    isolated: bool,
+    max_file_size: int | None,
+    debug: bool,
 ) -> None:
     """Lint Dockerfiles for container signal-handling pitfalls.
 
-    PATHS are Dockerfiles, directories to search for Dockerfile, Dockerfile.*,
+    PATH is a Dockerfile, a directory to search for Dockerfile, Dockerfile.*,
     *.dockerfile and Containerfile (honouring .gitignore), or - for stdin.
     """
     started = time.perf_counter()
-    options = LintOptions(target=target, context=context_dir, max_bytes=max_file_size)
+    outputs = _outputs(formats, output)
+    from sigcheck.lint import LintOptions
+    from sigcheck.load.files import DEFAULT_MAX_BYTES
+    from sigcheck.rules import ALL_RULES
+
+    config = _load_config(config_file, isolated)
+    skip = set(config.ignore) | _rule_ids(ignored, "--ignore")
+    options = LintOptions(
+        target=target if target is not None else config.target,
+        context=context_dir,
+        max_bytes=max_file_size or DEFAULT_MAX_BYTES,
+        rules=tuple(rule for rule in ALL_RULES if rule.id not in skip),
+        assume_init=assume_init if assume_init is not None else bool(config.assume_init),
+        severity=config.severity,
+        per_file_ignores=config.per_file_ignores,
+        debug=debug,
+    )
+    threshold = failure_threshold or config.failure_threshold or "warning"
     files, problems = _expand_paths(paths)
-    reports = problems + [lint_file(path, options) for path in files]
+    reports = problems + _lint_all(files, options, _want_progress(outputs))
     for report in reports:
         if report.error is not None:
             click.echo(f"sigcheck: {_safe(report.path)}: {report.error}", err=True)
+    seconds = time.perf_counter() - started
+    written = all([_write(fmt, destination, reports, seconds) for fmt, destination in outputs])
+    code = _exit_code(reports, threshold)
+    sys.exit(code if written else 2)
+
+
+@main.command("rules", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--format", "-f", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules_command(output_format: str) -> None:
+    """List every rule: ID, name, default severity and what it finds."""
+    from sigcheck.rules import ALL_RULES
+
     if output_format == "json":
-        from sigcheck.report.json_format import render_json
+        import json
 
-        sys.stdout.write(render_json(reports))
+        from sigcheck.findings import DOCS_URL
+
+        rows = [
+            {
+                "rule": r.id,
+                "name": r.name,
+                "severity": r.severity.label,
+                "summary": r.summary,
+                "url": DOCS_URL.format(rule=r.id),
+            }
+            for r in ALL_RULES
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    name_width = max(len(r.name) for r in ALL_RULES)
+    for r in ALL_RULES:
+        click.echo(f"{r.id}  {r.name:<{name_width}}  {r.severity.label:<7}  {r.summary}")
+
+
+@main.command("explain", context_settings=CONTEXT_SETTINGS)
+@click.argument("rule_name", metavar="RULE")
+def explain(rule_name: str) -> None:
+    """Show the documentation page of RULE (an ID such as SIG102, or a name)."""
+    from sigcheck.docs import absolute_links, page_path
+    from sigcheck.findings import DOCS_URL
+    from sigcheck.rules import rule_by_id
+
+    rule = rule_by_id(rule_name)
+    if rule is None:
+        click.echo(f"sigcheck: unknown rule {rule_name!r} (`sigcheck rules` lists them)", err=True)
+        sys.exit(2)
+    url = DOCS_URL.format(rule=rule.id)
+    path = page_path(rule.id)
+    text = None
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = absolute_links(handle.read())
+        except (OSError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text = (
+            f"# {rule.id}: {rule.name}\n\nDefault severity: **{rule.severity.label}**\n\n"
+            f"{rule.summary}.\n\nThe full page: {url}\n"
+        )
+    if _isatty(sys.stdout) or os.environ.get("FORCE_COLOR"):
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text, hyperlinks=True))
     else:
-        from sigcheck.report.text_format import render_text
-
-        render_text(reports, sys.stdout, _use_colour(sys.stdout), time.perf_counter() - started)
-    sys.stdout.flush()
-    sys.exit(_exit_code(reports, failure_threshold))
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def _safe(text: str) -> str:
@@ -124,6 +436,8 @@ def _safe(text: str) -> str:
 
 
 def _exit_code(reports: list[FileReport], threshold: str) -> int:
+    from sigcheck.findings import Severity
+
     if any(r.error is not None for r in reports):
         return 2
     if threshold == "none":

@@ -7,12 +7,13 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sigcheck.findings import Finding
+from sigcheck.findings import Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
 from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, read_stdin, read_text
 from sigcheck.model.chain import build_chain
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
+from sigcheck.pragmas import FileIgnore, apply_ignores
 from sigcheck.rules import ALL_RULES, Context, Rule
 
 __all__ = ["INTERNAL_ERROR", "FileReport", "LintOptions", "lint_file", "lint_text"]
@@ -27,6 +28,10 @@ class LintOptions:
     context: str | None = None  # build context; None: discovered from the Dockerfile's location
     max_bytes: int = DEFAULT_MAX_BYTES
     rules: tuple[Rule, ...] = ALL_RULES
+    # From the configuration (`[tool.sigcheck]`, `.sigcheck.toml`) and the matching flags:
+    assume_init: bool = False  # the runtime adds an init (`docker run --init`, compose `init: true`)
+    severity: tuple[tuple[str, Severity], ...] = ()  # rule ID -> reported severity
+    per_file_ignores: tuple[FileIgnore, ...] = ()
     debug: bool = False  # let unexpected exceptions propagate, with their traceback
 
 
@@ -60,6 +65,7 @@ def _lint(text: str, path: str, options: LintOptions) -> tuple[list[Finding], li
     findings: list[Finding] = []
     for rule in options.rules:
         findings.extend(rule.check(ctx))
+    findings = apply_ignores(ctx, findings, options)
     findings.sort(key=Finding.sort_key)
     return findings, parsed.lines
 

@@ -82,7 +82,8 @@ class ParsedDockerfile:
 
 
 def _is_space(ch: str) -> bool:
-    return ch.isspace()
+    # Go's unicode.IsSpace: Python's isspace() also counts the separators \x1c-\x1f.
+    return ch.isspace() and ch not in "\x1c\x1d\x1e\x1f"
 
 
 def _is_comment(line: str) -> bool:
@@ -114,7 +115,7 @@ def split_words(rest: str, escape: str = "\\") -> list[str]:
             word.append(ch)
             i += 1
             continue
-        if ch.isspace():
+        if ch.isspace() and ch not in "\x1c\x1d\x1e\x1f":
             if in_word and (blank_ok or word):
                 words.append("".join(word))
             in_word = False
@@ -199,7 +200,15 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"invalid JSON value {name}")
 
 
-_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+def _go_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text} out of range")  # Go's float64 decoding fails
+    return value
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_go_float, parse_int=_go_float)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 _ARRAY_ATTEMPT = re.compile(r"""\[\s*(?:["'\]]|[^\s\],]+\s*,)""")
@@ -222,7 +231,10 @@ def _json_array(rest: str) -> tuple[list[str] | None, str | None, bool]:
     attempt = bool(_ARRAY_ATTEMPT.match(text))
     try:
         value, end = _JSON.raw_decode(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        # Go decodes up to 10,000 levels; such a value is nested arrays, not strings.
+        return None, "when using JSON array syntax, arrays must be comprised of strings only", True
+    except ValueError as exc:
         return None, _explain_json_error(text, exc) if attempt else None, False
     if not isinstance(value, list):
         return None, "it is not a JSON array", False
@@ -231,7 +243,8 @@ def _json_array(rest: str) -> tuple[list[str] | None, str | None, bool]:
     trailing = text[end:].strip()
     if trailing:
         return None, f"text after the closing ']' ({trailing[:40]!r}) is not allowed in JSON", False
-    return value, None, False
+    # Go replaces an unpaired surrogate escape with U+FFFD.
+    return [_SURROGATE.sub("\ufffd", v) for v in value], None, False
 
 
 def _explain_json_error(text: str, exc: Exception) -> str:
@@ -309,7 +322,8 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
     directives: dict[str, str] = {}
     directives_done = False
     escape = "\\"
-    continuation = re.compile(r"\\[ \t]*$")
+    # A trailing escape continues the line unless it is itself escaped (`echo a\\`).
+    continuation = re.compile(r"(?<!\\)\\[ \t]*$")
     comments: dict[int, str] = {}
     instructions: list[Instruction] = []
     i = 0
@@ -333,7 +347,7 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
                     number, f"invalid escape token '{m.group(2)}' does not match ` or \\"
                 )
             escape = m.group(2)
-            continuation = re.compile(re.escape(escape) + r"[ \t]*$")
+            continuation = re.compile("(?<!" + re.escape(escape) + ")" + re.escape(escape) + r"[ \t]*$")
 
     while i < n:
         raw = lines[i].rstrip("\r\n")
@@ -378,7 +392,10 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
             value_column = column + offset
         args, is_json, json_error = _arguments(keyword, rest, escape, start_line)
         heredocs: list[Heredoc] = []
-        if keyword in _HEREDOC_CAPABLE and "<<" in trimmed:
+        heredoc_keyword = keyword
+        if keyword == "ONBUILD" and rest:
+            heredoc_keyword = rest.split(None, 1)[0].upper()  # ONBUILD RUN <<EOF takes a heredoc too
+        if heredoc_keyword in _HEREDOC_CAPABLE and "<<" in trimmed:
             for name, fd, chomp, expand in _heredocs_in(trimmed):
                 body: list[str] = []
                 body_start = i + 1
@@ -419,6 +436,16 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
 
 
 def _arguments(keyword: str, rest: str, escape: str, line: int) -> tuple[list[str], bool, str | None]:
+    if keyword in ("ONBUILD", "HEALTHCHECK") and rest:
+        # Their inner instruction is parsed too: a non-string JSON array there fails the build.
+        inner = _WHITESPACE.split(rest, maxsplit=1)
+        if len(inner) == 2 and keyword == "ONBUILD":
+            _arguments(inner[0].upper(), _extract_flags(inner[1])[0].strip(), escape, line)
+        elif len(inner) == 2 and inner[0].upper() == "CMD" and _json_array(inner[1])[2]:
+            raise DockerfileSyntaxError(
+                line, "when using JSON array syntax, arrays must be comprised of strings only"
+            )
+        return ([rest] if rest else []), False, None
     if keyword in _MAYBE_JSON or keyword in _MAYBE_JSON_LIST:
         elements, why, fatal = _json_array(rest)
         if fatal:

@@ -436,17 +436,35 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
     return LaunchChain(stage, links, signal)
 
 
+def _is_apache(argv: tuple[str, ...], stage: Stage) -> bool:
+    base = stage.config.base
+    if base is not None and base.name in ("httpd", "php", "wordpress"):
+        return True
+    return any(a.startswith("-D") for a in argv[1:]) or posixpath.basename(argv[0]) != "httpd"
+
+
 def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, origin: Command | None) -> Link:
     """The app at the end of the chain, identified by name, by how it was built, or not at all."""
     app = identify_app(argv)
     text: str | None = None
+    if (
+        app is not None
+        and app.id == "httpd"
+        and resolver is not None
+        and not _is_apache(argv, resolver.stage)
+    ):
+        app = None  # busybox's own httpd applet shares the name, not Apache's signals
     if resolver is not None:
         if app is None:
+            config = resolver.stage.config
             program = argv[0]
-            path = (
-                program if program.startswith("/") else posixpath.join(resolver.stage.config.workdir, program)
-            )
-            if built_with(resolver.model, resolver.stage, posixpath.normpath(path)) == "go":
+            if "/" in program:
+                paths = [posixpath.normpath(posixpath.join(config.workdir, program))]
+            else:
+                paths = [
+                    posixpath.join(d or "/", program) for d in config.env.get("PATH", DEFAULT_PATH).split(":")
+                ]
+            if any(built_with(resolver.model, resolver.stage, path) == "go" for path in paths):
                 app = GO_APP
         elif app.handler_patterns and len(argv) > 1:
             entry = next((a for a in argv[1:] if not a.startswith("-")), None)

@@ -16,11 +16,10 @@ from typing import Literal
 
 from sigcheck.load.dockerfile import Instruction
 from sigcheck.model.expand import expand
-from sigcheck.model.image import Model, Stage
+from sigcheck.model.image import DEFAULT_PATH, Model, Stage
 
 __all__ = ["DEFAULT_PATH", "FileOrigin", "locate_file"]
 
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 Kind = Literal["context", "heredoc", "run", "image"]
 
@@ -107,7 +106,7 @@ def _from_copy(
                 if other is None:
                     return FileOrigin("image", path, ins, image=source_stage, chmod=chmod)
                 inner = posixpath.normpath(posixpath.join("/", candidate))
-                found = locate_file(model, other, inner, None, depth + 1)
+                found = locate_file(model, other, inner, exists, depth + 1)
                 if found is not None:
                     return found
                 continue

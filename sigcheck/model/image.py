@@ -108,11 +108,15 @@ class Model:
         raise UnknownTarget(name, [s.name for s in self.stages if s.name])
 
 
+# BuildKit sets this PATH when the base image defines none; every Linux image sets one.
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
 def _base_config(reference: str, resolved: bool) -> ImageConfig:
     if not resolved:
-        return ImageConfig(base=None, family="unknown")
+        return ImageConfig(base=None, family="unknown", env={"PATH": DEFAULT_PATH})
     base = lookup_image(reference)
-    config = ImageConfig(base=base, family=base.family)
+    config = ImageConfig(base=base, family=base.family, env={"PATH": DEFAULT_PATH})
     if base.entrypoint is not None:
         config.entrypoint = Command("ENTRYPOINT", base.entrypoint, "exec", None, reference)
         config.entrypoint_execs_args = base.entrypoint_execs_args

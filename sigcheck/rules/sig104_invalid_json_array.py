@@ -38,9 +38,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         assert ins is not None
         assert command.shell_string is not None
         shell = " ".join(command.argv[:-1])
+        as_shell = json.dumps(command.shell_string, ensure_ascii=False)
         message = (
             f"{command.keyword} {command.shell_string} is not a JSON array ({ins.json_error}), so Docker "
-            f"silently runs it as shell form: {shell} {json.dumps(command.shell_string, ensure_ascii=False)}. The shell "
+            f"silently runs it as shell form: {shell} {as_shell}. The shell "
             "tries to run a command named after the first bracketed word, the container fails to "
             "start, and if it did start the shell would sit between Docker and the app as PID 1."
         )

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CommandString", "ExecVerdict", "analyse_command_string", "decide_exec"]
 
-# Commands that end a `||` fallback; the app is on their left.
-_FALLBACKS = frozenset({"true", ":", "false", "exit", "echo", "printf", "logger", "return"})
+# Set-up commands: in `test -f x || app` the app, on the right, runs last.
+_SETUP = frozenset({"[", "[[", "test", "cd", "mkdir", "true", ":", "false", "command", "type", "grep", "id"})
 _MKSH_SPECIAL = frozenset("<>[]=`#\n\t\"'&();|*\\?$")
 _COMPOUND = frozenset(
     {
@@ -92,10 +92,12 @@ def _walk_final(node: Node, state: dict[str, bool]) -> Node | None:
             return _walk_final(named[-1], state) if named else None
         right = named[-1]
         if ops and ops[-1] == "||":
-            probe = simple_command(right) if right.type == "command" else None
-            if probe is not None and probe.name in _FALLBACKS:
+            left = named[-2]
+            probe = simple_command(left) if left.type == "command" else None
+            if probe is None or probe.name not in _SETUP:
+                # `app || fallback`: the shell must wait for the app's status.
                 state["app_not_last"] = True
-                return _walk_final(named[-2], state)
+                return _walk_final(left, state)
         state["list"] = True
         return _walk_final(right, state)
     if kind == "pipeline":
@@ -271,6 +273,8 @@ def decide_exec(shell: str | None, cs: CommandString) -> ExecVerdict:
     """Will `shell -c cs.text` replace itself with the final command?"""
     if cs.final is None and not cs.compound:
         return ExecVerdict(False, False, "the string runs no command that could replace the shell")
+    if shell == "none":
+        return ExecVerdict(False, False, "the image has no /bin/sh, so the container cannot start")
     if cs.explicit_exec and not (cs.pipeline or cs.background):
         # `exec` replaces the shell whatever traps or fallbacks were set up around it.
         return ExecVerdict(True, True, "`exec` replaces the shell with the app")

@@ -1,0 +1,174 @@
+"""Configuration: `[tool.sigcheck]` in `pyproject.toml`, or a `.sigcheck.toml`.
+
+Like ruff, sigcheck walks up from the current directory and uses the first
+`.sigcheck.toml` (its keys at the top level) or `pyproject.toml` that has a
+`[tool.sigcheck]` table; in one directory `.sigcheck.toml` comes first.
+`--config FILE` names the file instead, `--isolated` ignores every file. Flags on
+the command line win over the file. A key or rule the file gets wrong is a
+one-line error (exit 2): a typo must not silently switch a check off.
+
+The TOML reader (tomllib, or tomli before Python 3.11) is imported only when a
+file is read.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from sigcheck.findings import Severity
+from sigcheck.pragmas import FileIgnore
+from sigcheck.rules import rule_by_id
+
+__all__ = ["CONFIG_FILES", "KEYS", "THRESHOLDS", "Config", "ConfigError", "find_config", "load_config"]
+
+THRESHOLDS = ("error", "warning", "info", "style", "none")
+CONFIG_FILES = (".sigcheck.toml", "pyproject.toml")
+KEYS = ("ignore", "severity", "failure-threshold", "per-file-ignores", "assume-init", "target")
+
+
+class ConfigError(Exception):
+    """A configuration file sigcheck cannot use; the message is one line and names the file."""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None  # the file it was read from; None: no file
+    ignore: frozenset[str] = frozenset()  # rule IDs
+    severity: tuple[tuple[str, Severity], ...] = ()
+    failure_threshold: str | None = None
+    per_file_ignores: tuple[FileIgnore, ...] = ()
+    assume_init: bool | None = None
+    target: str | None = None
+
+
+def find_config(start: str) -> str | None:
+    """The configuration file that applies in `start`: walk up to the filesystem root."""
+    current = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(current, ".sigcheck.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        candidate = os.path.join(current, "pyproject.toml")
+        if os.path.isfile(candidate) and _has_sigcheck_table(candidate):
+            return candidate
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _has_sigcheck_table(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    if b"sigcheck" not in data:
+        return False  # most pyproject.toml files: no need to parse them
+    tool = _parse(path, data).get("tool")
+    return isinstance(tool, dict) and "sigcheck" in tool
+
+
+def _parse(path: str, data: bytes) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{_show(path)}: not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{_show(path)}: invalid TOML: {exc}") from None
+
+
+def _show(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def load_config(path: str) -> Config:
+    """Read and check a configuration file; raises ConfigError."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"{_show(path)}: cannot read: {exc.strerror or exc}") from None
+    document = _parse(path, data)
+    where = _show(path)
+    if os.path.basename(path) == "pyproject.toml":
+        tool = document.get("tool", {})
+        table = tool.get("sigcheck") if isinstance(tool, dict) else None
+        if table is None:
+            raise ConfigError(f"{where}: no [tool.sigcheck] table")
+        where += ": [tool.sigcheck]"
+    else:
+        table = document
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table")
+    return _check(table, where, os.path.dirname(os.path.abspath(path)), path)
+
+
+def _check(table: dict[str, Any], where: str, base: str, path: str) -> Config:
+    for key in table:
+        if key not in KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r}{_suggest(key)} (known keys: {', '.join(KEYS)})")
+    ignore = frozenset(_rules(table.get("ignore", []), f"{where}: ignore"))
+    severity: list[tuple[str, Severity]] = []
+    levels = table.get("severity", {})
+    if not isinstance(levels, dict):
+        raise ConfigError(f"{where}: severity: expected a table of rule = level")
+    for name, level in levels.items():
+        (rule_id,) = _rules([name], f"{where}: severity")
+        if not isinstance(level, str) or level not in THRESHOLDS[:-1]:
+            raise ConfigError(
+                f"{where}: severity: {name} = {level!r} is not one of error, warning, info, style"
+            )
+        severity.append((rule_id, Severity.parse(level)))
+    threshold = table.get("failure-threshold")
+    if threshold is not None and threshold not in THRESHOLDS:
+        raise ConfigError(f"{where}: failure-threshold = {threshold!r} is not one of {', '.join(THRESHOLDS)}")
+    per_file: list[FileIgnore] = []
+    globs = table.get("per-file-ignores", {})
+    if not isinstance(globs, dict):
+        raise ConfigError(f'{where}: per-file-ignores: expected a table of "glob" = [rules]')
+    for pattern, names in globs.items():
+        rules = _rules(names, f"{where}: per-file-ignores: {pattern!r}")
+        per_file.append(FileIgnore(pattern.replace("\\", "/"), frozenset(rules), base))
+    assume_init = table.get("assume-init")
+    if assume_init is not None and not isinstance(assume_init, bool):
+        raise ConfigError(f"{where}: assume-init = {assume_init!r} is not true or false")
+    target = table.get("target")
+    if target is not None and (not isinstance(target, str) or not target):
+        raise ConfigError(f"{where}: target = {target!r} is not a stage name")
+    return Config(
+        path=path,
+        ignore=ignore,
+        severity=tuple(severity),
+        failure_threshold=threshold,
+        per_file_ignores=tuple(per_file),
+        assume_init=assume_init,
+        target=target,
+    )
+
+
+def _rules(names: object, where: str) -> list[str]:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f'{where}: expected a list of rule IDs or names, like ["SIG102"]')
+    ids: list[str] = []
+    for name in names:
+        rule = rule_by_id(name)
+        if rule is None:
+            raise ConfigError(f"{where}: unknown rule {name!r} (`sigcheck rules` lists them)")
+        ids.append(rule.id)
+    return ids
+
+
+def _suggest(key: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,66 @@
+"""`--format github`: GitHub Actions workflow commands, shown as annotations on the diff.
+
+`::error file=F,line=L,col=C,endLine=L2,endColumn=C2,title=T::message` (docs
+"Workflow commands for GitHub Actions"). Escaping follows @actions/core's
+command.ts: in the message `%`, CR and LF; in properties also `:` and `,`.
+GitHub resolves `file` against the checkout (GITHUB_WORKSPACE), so paths are
+made relative to it. Columns are given only for a one-line region: GitHub
+ignores them otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sigcheck.findings import Finding, Severity
+from sigcheck.lint import FileReport
+from sigcheck.report.common import relative_to, repository_root
+
+__all__ = ["escape_data", "escape_property", "render_github"]
+
+COMMANDS = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "notice",
+    Severity.STYLE: "notice",
+}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(name: str, properties: list[tuple[str, str | int]], message: str) -> str:
+    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties)
+    return f"::{name} {props}::{escape_data(message)}"
+
+
+def _annotation(finding: Finding, path: str) -> str:
+    props: list[tuple[str, str | int]] = [("file", path), ("line", finding.line)]
+    if finding.end_line == finding.line:
+        props.append(("col", finding.column))
+    props.append(("endLine", finding.end_line))
+    if finding.end_line == finding.line and finding.end_column > finding.column:
+        props.append(("endColumn", finding.end_column))
+    props.append(("title", f"{finding.rule} {finding.name}"))
+    message = finding.message
+    if finding.fix:
+        message += f"\nfix: {finding.fix}"
+    message += f"\nsee: {finding.doc_url}"
+    return _command(COMMANDS[finding.severity], props, message)
+
+
+def render_github(reports: Sequence[FileReport], *, root: str | None = None) -> str:
+    root = root or repository_root()
+    lines: list[str] = []
+    for report in reports:
+        if report.error is not None:
+            path = relative_to(report.path, root) or report.path
+            lines.append(_command("error", [("file", path), ("title", "sigcheck")], report.error))
+        for finding in report.findings:
+            lines.append(_annotation(finding, relative_to(finding.path, root) or finding.path))
+    return "".join(line + "\n" for line in lines)
