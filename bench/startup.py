@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-SMALL = 'FROM node:20\nWORKDIR /app\nCOPY . .\nCMD node server.js\n'
+SMALL = "FROM node:20\nWORKDIR /app\nCOPY . .\nCMD node server.js\n"
 
 
 def _median(argv: list[str], runs: int) -> float:

@@ -111,6 +111,8 @@ def _outputs(formats: tuple[str, ...], output: str | None) -> list[tuple[str, st
             outputs.append((name, output if output != "-" else None))
         else:
             outputs.append((name, destination if destination != "-" else None))
+    if output is not None and all(":" in spec for spec in formats or ("text",)):
+        raise click.UsageError("--output names no report: every --format has its own :FILE")
     seen: dict[str | None, str] = {}
     for fmt, target in outputs:
         if target in seen:

@@ -29,7 +29,6 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sigcheck.findings import Finding
@@ -64,7 +63,7 @@ BUILDKIT_EQUIVALENTS: dict[str, frozenset[str]] = {
 }
 _BUILDKIT_ALL = frozenset().union(*BUILDKIT_EQUIVALENTS.values())
 
-_IGNORE = re.compile(
+_IGNORE = (
     r"^(?P<tool>sigcheck|hadolint)\s+(?P<global>global\s+)?ignore\s*=\s*"
     r"(?P<names>[^\s,]+(?:\s*,\s*[^\s,]+)*)\s*,?\s*(?P<reason>.*)$"
 )
@@ -73,27 +72,44 @@ _EVERYWHERE = (None, 1, 1 << 62)
 Scope = tuple[str | None, int, int]  # path (None: every file of this lint), first line, last line
 
 
-@dataclass
 class Ignore:
-    """One ignore comment, and which of the rules it names it was needed for."""
+    """One ignore comment, and which of the rules it names it was needed for.
 
-    path: str  # the file the comment is in, as findings name it
-    line: int
-    tool: str  # "sigcheck", "hadolint" or "buildkit"
-    is_global: bool
-    names: tuple[str, ...]  # as written
-    rules: tuple[frozenset[str], ...]  # per name, the sigcheck rule IDs it silences (empty: unknown)
-    scope: Scope | None  # None: applies to nothing
-    target: str  # what it applies to, for messages: "on the CMD at line 5", "in this Dockerfile"
-    reason: str = ""
-    anchor: int | None = None  # start line of the Dockerfile instruction it belongs to
-    column: int = 1
-    end_column: int = 1
-    used: list[bool] = field(default_factory=list)
+    A plain class, not a dataclass: this module loads on every run, and a
+    dataclass costs ~0.4 ms to define."""
 
-    def __post_init__(self) -> None:
-        if not self.used:
-            self.used = [False] * len(self.names)
+    def __init__(
+        self,
+        path: str,  # the file the comment is in, as findings name it
+        line: int,
+        tool: str,  # "sigcheck", "hadolint" or "buildkit"
+        is_global: bool,
+        names: tuple[str, ...],  # as written
+        rules: tuple[frozenset[str], ...],  # per name, the sigcheck rule IDs it silences (empty: unknown)
+        scope: Scope | None,  # None: applies to nothing
+        target: str,  # what it applies to, for messages: "on the CMD at line 5", "in this Dockerfile"
+        *,
+        reason: str = "",
+        anchor: int | None = None,  # start line of the Dockerfile instruction it belongs to
+        column: int = 1,
+        end_column: int = 1,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.tool = tool
+        self.is_global = is_global
+        self.names = names
+        self.rules = rules
+        self.scope = scope
+        self.target = target
+        self.reason = reason
+        self.anchor = anchor
+        self.column = column
+        self.end_column = end_column
+        self.used = [False] * len(names)
+
+    def __repr__(self) -> str:
+        return f"Ignore({self.path!r}, line {self.line}, {self.tool}, {self.names!r}, scope={self.scope!r})"
 
     def covers(self, finding: Finding) -> bool:
         if self.scope is None:
@@ -113,13 +129,27 @@ class Ignore:
         return hit
 
 
-@dataclass(frozen=True)
 class FileIgnore:
-    """`per-file-ignores`: rules not reported for files matching a glob."""
+    """`per-file-ignores`: rules not reported for files matching a glob (a plain class, like Ignore)."""
 
-    pattern: str  # `*` and `?` stay within a directory, `**/` spans any; no `/`: the file name
-    rules: frozenset[str]
-    base: str  # directory the pattern is relative to (the config file's)
+    __slots__ = ("base", "pattern", "rules")
+
+    def __init__(self, pattern: str, rules: frozenset[str], base: str) -> None:
+        self.pattern = pattern  # `*` and `?` stay within a directory, `**/` spans any; no `/`: the file name
+        self.rules = rules
+        self.base = base  # directory the pattern is relative to (the config file's)
+
+    def _key(self) -> tuple[str, frozenset[str], str]:
+        return (self.pattern, self.rules, self.base)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileIgnore) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"FileIgnore({self.pattern!r}, {sorted(self.rules)!r}, {self.base!r})"
 
     def matches(self, path: str) -> bool:
         if path == "-":
@@ -128,6 +158,11 @@ class FileIgnore:
             return bool(_glob(self.pattern).match(os.path.basename(path)))
         relative = os.path.relpath(os.path.abspath(path), self.base).replace(os.sep, "/")
         return not relative.startswith("../") and bool(_glob(self.pattern).match(relative))
+
+
+@functools.cache
+def _pattern(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
 
 
 @functools.lru_cache(maxsize=256)
@@ -162,7 +197,10 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 def parse_ignore_comment(text: str) -> tuple[str, bool, tuple[str, ...], str] | None:
     """`sigcheck ignore=A,B reason` (the text after '#') -> (tool, is_global, names, reason)."""
-    m = _IGNORE.match(text.strip())
+    text = text.strip()
+    if "ignore" not in text:
+        return None  # most comments: no need to compile the pattern at start-up
+    m = _pattern(_IGNORE).match(text)
     if m is None:
         return None
     names = tuple(n for n in re.split(r"\s*,\s*", m.group("names")) if n)

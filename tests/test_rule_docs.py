@@ -4,7 +4,10 @@ Every rule in ALL_RULES has a page rules/<ID>.md with fixed headings (which
 `sigcheck explain` will rely on), a title that names the rule, and a default
 severity line that matches the rule's metadata. Every ```dockerfile block under
 "Problematic code" must make the rule fire; every one under "Correct code" must
-not. When the paragraph just before a Problematic block ends in "(error):" or
+not. A ```dockerfile block may be followed, in the same section, by blocks whose
+first line is `# file: <path>`: they are written into a fresh build context next
+to the Dockerfile (without that line, so a shebang stays first), and the
+Dockerfile is linted with `lint_file`, as a user's checkout would be. When the paragraph just before a Problematic block ends in "(error):" or
 "(warning):", the rule must report that severity for it: the pages explain the
 error/warning split, and this keeps those claims honest.
 
@@ -16,6 +19,7 @@ sigcheck is fixed.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from sigcheck.findings import Finding
-from sigcheck.lint import lint_text
-from sigcheck.rules import ALL_RULES, Rule
+from sigcheck.lint import LintOptions, lint_file
+from sigcheck.rules import ALL_RULES, Rule, rule_by_id
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
@@ -40,9 +44,6 @@ SECTIONS = (
 EXAMPLE_KINDS = {"Problematic code": "problematic", "Correct code": "correct"}
 
 # case id -> why sigcheck gets the example wrong (input, expected, actual).
-KNOWN_BUGS: dict[str, str] = {}
-KNOWN_SEVERITY_BUGS: dict[str, str] = {}
-
 _FENCE = re.compile(r"^(`{3,}|~{3,})\s*([^`\s]*)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SEVERITY = re.compile(r"^Default severity: \*\*(\w+)\*\*")
@@ -113,46 +114,118 @@ def load_page(rule: Rule) -> Page | None:
     return parse_page(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def _example_cases(
-    kind: str, bugs: dict[str, str], announced_only: bool = False
-) -> list[pytest.ParameterSet]:
+# Rules whose checks lower the default severity for some findings: the severity
+# line must say so ("..., lowered to **warning** when ...").
+LOWERED_TO: dict[str, str] = {
+    "SIG101": "warning",
+    "SIG102": "warning",
+    "SIG103": "warning",
+    "SIG201": "warning",
+    "SIG202": "warning",
+    "SIG203": "warning",
+    "SIG204": "warning",
+}
+
+# case id -> why sigcheck gets the example wrong (input, expected, actual). The
+# case is a strict xfail, so fixing sigcheck turns it into a failure that asks
+# for the entry to be removed.
+KNOWN_BUGS: dict[str, str] = {}
+# case id -> why sigcheck reports another severity than the page announces.
+KNOWN_SEVERITY_BUGS: dict[str, str] = {}
+
+_FILE_HEADER = re.compile(r"^#\s*file:\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    rule: Rule
+    kind: str  # "problematic" | "correct"
+    dockerfile: Block
+    files: tuple[tuple[str, str], ...]  # (context path, content without the `# file:` line)
+
+
+def file_header(block: Block) -> str | None:
+    """The build-context path a block declares on its first line, if any."""
+    first = block.text.split("\n", 1)[0]
+    match = _FILE_HEADER.match(first)
+    return match.group(1) if match else None
+
+
+def collect_examples(rule: Rule) -> list[Example]:
+    page = load_page(rule)
+    return [] if page is None else examples_of(page, rule)
+
+
+def examples_of(page: Page, rule: Rule) -> list[Example]:
+    """The page's examples in order: each ```dockerfile block with the file blocks after it."""
+    examples: list[Example] = []
+    for block in page.blocks:
+        kind = EXAMPLE_KINDS.get(block.section)
+        if kind is None:
+            continue
+        if block.lang == "dockerfile":
+            examples.append(Example(rule, kind, block, ()))
+            continue
+        path = file_header(block)
+        if path is None or not examples or examples[-1].kind != kind:
+            continue  # test_example_blocks_are_attached reports it
+        last = examples[-1]
+        content = block.text.split("\n", 1)[1] if "\n" in block.text else ""
+        examples[-1] = Example(rule, kind, last.dockerfile, (*last.files, (path, content)))
+    return examples
+
+
+def _cases(kind: str, bugs: dict[str, str], announced_only: bool = False) -> list[pytest.ParameterSet]:
     cases: list[pytest.ParameterSet] = []
     for rule in ALL_RULES:
-        page = load_page(rule)
-        if page is None:
-            continue  # test_page_exists reports it
-        blocks = [b for b in page.blocks if b.lang == "dockerfile" and EXAMPLE_KINDS.get(b.section) == kind]
-        for n, block in enumerate(blocks, start=1):
-            if announced_only and block.announced is None:
+        examples = [e for e in collect_examples(rule) if e.kind == kind]
+        for n, example in enumerate(examples, start=1):
+            if announced_only and example.dockerfile.announced is None:
                 continue
             case_id = f"{rule.id}-{kind}-{n}"
             reason = bugs.get(case_id)
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            cases.append(pytest.param(rule, block, id=case_id, marks=marks))
+            cases.append(pytest.param(example, id=case_id, marks=marks))
     return cases
 
 
-PROBLEMATIC = _example_cases("problematic", KNOWN_BUGS)
-CORRECT = _example_cases("correct", KNOWN_BUGS)
+PROBLEMATIC = _cases("problematic", KNOWN_BUGS)
+CORRECT = _cases("correct", KNOWN_BUGS)
 # An example that does not fire cannot have the right severity either.
-ANNOUNCED = _example_cases("problematic", {**KNOWN_BUGS, **KNOWN_SEVERITY_BUGS}, announced_only=True)
+ANNOUNCED = _cases("problematic", {**KNOWN_BUGS, **KNOWN_SEVERITY_BUGS}, announced_only=True)
 rule_params = pytest.mark.parametrize("rule", ALL_RULES, ids=[r.id for r in ALL_RULES])
 
 
-def _lint(block: Block, rule: Rule, tmp_path: Path) -> list[Finding]:
-    # A fresh directory as the Dockerfile's location: the build context is empty
-    # and nothing from the repository leaks into the example.
-    findings = lint_text(block.text, str(tmp_path / "Dockerfile"))
-    return [f for f in findings if f.rule == rule.id]
+def materialise(example: Example, root: Path) -> Path:
+    """Write the example's Dockerfile and context files under `root`; return the Dockerfile."""
+    dockerfile = root / "Dockerfile"
+    dockerfile.write_text(example.dockerfile.text, encoding="utf-8")
+    for rel, content in example.files:
+        norm = posixpath.normpath(rel)
+        inside = not posixpath.isabs(norm) and norm != ".." and not norm.startswith("../")
+        assert inside, f"`# file: {rel}` must name a path inside the build context"
+        target = root / norm
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+        if content.startswith("#!") or norm.endswith(".sh"):
+            target.chmod(0o755)
+    return dockerfile
+
+
+def lint_example(example: Example, root: Path) -> list[Finding]:
+    report = lint_file(str(materialise(example, root)), LintOptions())
+    assert report.error is None, (
+        f"rules/{example.rule.id}.md line {example.dockerfile.line}: could not be linted: {report.error}"
+    )
+    return [f for f in report.findings if f.rule == example.rule.id]
+
+
+def _where(example: Example) -> str:
+    return f"rules/{example.rule.id}.md line {example.dockerfile.line}"
 
 
 def _describe(findings: list[Finding]) -> str:
-    return "\n".join(f"  {f.line}: {f.severity.label}: {f.message}" for f in findings) or "  (none)"
-
-
-@rule_params
-def test_page_exists(rule: Rule) -> None:
-    assert page_path(rule).is_file(), f"{rule.id} has no documentation page at rules/{rule.id}.md"
+    return "\n".join(f"  {f.path}:{f.line}: {f.severity.label}: {f.message}" for f in findings) or "  (none)"
 
 
 @rule_params
@@ -160,8 +233,7 @@ def test_headings_in_order(rule: Rule) -> None:
     page = load_page(rule)
     assert page is not None, f"rules/{rule.id}.md is missing"
     top = [(level, text) for level, text in page.headings if level <= 2]
-    expected = [(1, f"{rule.id}: {rule.name}"), *((2, s) for s in SECTIONS)]
-    assert top == expected
+    assert top == [(1, f"{rule.id}: {rule.name}"), *((2, s) for s in SECTIONS)]
 
 
 @rule_params
@@ -169,8 +241,7 @@ def test_title_names_rule(rule: Rule) -> None:
     page = load_page(rule)
     assert page is not None, f"rules/{rule.id}.md is missing"
     assert page.headings, "the page has no headings"
-    level, title = page.headings[0]
-    assert (level, title) == (1, f"{rule.id}: {rule.name}")
+    assert page.headings[0] == (1, f"{rule.id}: {rule.name}")
 
 
 @rule_params
@@ -182,45 +253,124 @@ def test_default_severity_line(rule: Rule) -> None:
     match = _SEVERITY.match(lines[0])
     assert match, f"first line under the title is not `Default severity: **...**`: {lines[0]!r}"
     assert match.group(1) == rule.severity.label
+    lowered = LOWERED_TO.get(rule.id)
+    if lowered is not None:
+        assert f"lowered to **{lowered}**" in lines[0], "the severity line must say when it is lowered"
 
 
 @rule_params
 def test_page_has_both_kinds_of_example(rule: Rule) -> None:
-    ids = {p.id for p in (*PROBLEMATIC, *CORRECT)}
-    assert f"{rule.id}-problematic-1" in ids, "no ```dockerfile block under Problematic code"
-    assert f"{rule.id}-correct-1" in ids, "no ```dockerfile block under Correct code"
+    kinds = {e.kind for e in collect_examples(rule)}
+    assert kinds == {"problematic", "correct"}, f"rules/{rule.id}.md needs both kinds of example"
+
+
+@rule_params
+def test_example_blocks_are_attached(rule: Rule) -> None:
+    """Every block under Problematic/Correct code is a Dockerfile or a `# file:` block after one."""
+    page = load_page(rule)
+    assert page is not None, f"rules/{rule.id}.md is missing"
+    seen_dockerfile: set[str] = set()
+    for block in page.blocks:
+        if block.section not in EXAMPLE_KINDS:
+            continue
+        if block.lang == "dockerfile":
+            seen_dockerfile.add(block.section)
+            continue
+        assert file_header(block) is not None, (
+            f"rules/{rule.id}.md line {block.line}: a ```{block.lang} block under {block.section!r} "
+            "must start with `# file: <path in the build context>`"
+        )
+        assert block.section in seen_dockerfile, (
+            f"rules/{rule.id}.md line {block.line}: a file block must follow the ```dockerfile block "
+            "it belongs to"
+        )
 
 
 def test_known_bugs_name_existing_cases() -> None:
     ids = {p.id for p in (*PROBLEMATIC, *CORRECT)}
     assert set(KNOWN_BUGS) <= ids, f"stale KNOWN_BUGS entries: {sorted(set(KNOWN_BUGS) - ids)}"
-    announced = {p.id for p in ANNOUNCED}
-    stale = sorted(set(KNOWN_SEVERITY_BUGS) - announced)
+    stale = sorted(set(KNOWN_SEVERITY_BUGS) - {p.id for p in ANNOUNCED})
     assert not stale, f"stale KNOWN_SEVERITY_BUGS entries: {stale}"
 
 
-@pytest.mark.parametrize(("rule", "block"), PROBLEMATIC)
-def test_problematic_example_fires(rule: Rule, block: Block, tmp_path: Path) -> None:
-    findings = _lint(block, rule, tmp_path)
-    assert findings, (
-        f"rules/{rule.id}.md line {block.line}: {rule.id} does not fire on this Problematic example"
+@pytest.mark.parametrize("example", PROBLEMATIC)
+def test_problematic_example_fires(example: Example, tmp_path: Path) -> None:
+    findings = lint_example(example, tmp_path)
+    assert findings, f"{_where(example)}: {example.rule.id} does not fire on this Problematic example"
+
+
+@pytest.mark.parametrize("example", CORRECT)
+def test_correct_example_is_clean(example: Example, tmp_path: Path) -> None:
+    findings = lint_example(example, tmp_path)
+    assert not findings, f"{_where(example)}: {example.rule.id} fires on this Correct example:\n" + _describe(
+        findings
     )
 
 
-@pytest.mark.parametrize(("rule", "block"), CORRECT)
-def test_correct_example_is_clean(rule: Rule, block: Block, tmp_path: Path) -> None:
-    findings = _lint(block, rule, tmp_path)
-    assert not findings, (
-        f"rules/{rule.id}.md line {block.line}: {rule.id} fires on this Correct example:\n"
-        + _describe(findings)
+@pytest.mark.parametrize("example", ANNOUNCED)
+def test_problematic_example_severity(example: Example, tmp_path: Path) -> None:
+    findings = lint_example(example, tmp_path)
+    announced = example.dockerfile.announced
+    assert announced in {f.severity.label for f in findings}, (
+        f"{_where(example)}: the page says {announced}, {example.rule.id} reports:\n" + _describe(findings)
     )
 
 
-@pytest.mark.parametrize(("rule", "block"), ANNOUNCED)
-def test_problematic_example_severity(rule: Rule, block: Block, tmp_path: Path) -> None:
-    findings = _lint(block, rule, tmp_path)
-    severities = {f.severity.label for f in findings}
-    assert block.announced in severities, (
-        f"rules/{rule.id}.md line {block.line}: the page says {block.announced}, {rule.id} reports:\n"
-        + _describe(findings)
-    )
+_SAMPLE_PAGE = """# SIG201: script-without-exec
+
+## Problematic code
+
+The script (error):
+
+```dockerfile
+FROM alpine:3.20
+CMD ["/run.sh"]
+```
+
+```sh
+# file: bin/run.sh
+#!/bin/sh
+app
+```
+
+## Correct code
+
+```sh
+# file: stray.sh
+```
+"""
+
+
+def test_examples_attach_file_blocks() -> None:
+    rule = _rule("SIG201")
+    examples = examples_of(parse_page(_SAMPLE_PAGE), rule)
+    assert len(examples) == 1
+    (example,) = examples
+    assert example.kind == "problematic"
+    assert example.dockerfile.announced == "error"
+    assert example.files == (("bin/run.sh", "#!/bin/sh\napp\n"),)
+
+
+def test_materialise_strips_header_and_keeps_shebang(tmp_path: Path) -> None:
+    (example,) = examples_of(parse_page(_SAMPLE_PAGE), _rule("SIG201"))
+    rule = example.rule
+    block = example.dockerfile
+    materialise(example, tmp_path)
+    script = tmp_path / "bin" / "run.sh"
+    assert script.read_text(encoding="utf-8") == "#!/bin/sh\napp\n"
+    assert script.stat().st_mode & 0o111
+    escaping = Example(rule, "problematic", block, (("../escape.sh", "x\n"),))
+    (tmp_path / "ctx").mkdir()
+    with pytest.raises(AssertionError):
+        materialise(escaping, tmp_path / "ctx")
+
+
+def _rule(rule_id: str) -> Rule:
+    rule = rule_by_id(rule_id)
+    assert rule is not None
+    return rule
+
+
+@rule_params
+def test_page_exists(rule: Rule) -> None:
+    assert page_path(rule).is_file(), f"{rule.id} has no documentation page at rules/{rule.id}.md"

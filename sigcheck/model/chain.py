@@ -308,12 +308,20 @@ def _shell_of_script(analysis: ScriptAnalysis, interpreter: str | None, family: 
     return None
 
 
+_SELF = ('"$0"', "$0", '"$BASH_SOURCE"', "$BASH_SOURCE", '"${BASH_SOURCE[0]}"', '"${BASH_SOURCE}"')
+
+
 def _primary(analysis: ScriptAnalysis) -> Outcome | None:
-    """The path the chain follows: the first one that does not exec, else the first."""
-    for outcome in analysis.outcomes:
+    """The path the chain follows: the first one that does not exec, else the first exec
+    that does not re-run the script itself (`exec gosu user "$0" "$@"` comes back to it)."""
+    taken = [o for o in analysis.outcomes if o.default_path] or list(analysis.outcomes)
+    for outcome in taken:
         if outcome.kind != "exec":
             return outcome
-    return analysis.outcomes[0] if analysis.outcomes else None
+    for outcome in taken:
+        if not any(word in _SELF for word in outcome.words):
+            return outcome
+    return taken[0] if taken else None
 
 
 def _substitute(words: tuple[str, ...], script_args: list[Arg], origin: Command | None) -> list[Arg]:
@@ -495,7 +503,8 @@ def _script_link(
     if text is None:
         info = ScriptInfo(path, file_origin, None, None, problem)
         return Link("script", argv, pid1, None, origin, script=info), None, pid1
-    analysis = analyse_script(text)
+    first_arg = args[at + 1].text if at + 1 < len(args) else ""
+    analysis = analyse_script(text, first_arg)
     shell = _shell_of_script(analysis, interpreter, resolver.stage.config.family)
     if shell is None and interpreter is None:
         return None, None, pid1  # not a shell script (a binary, python...): the app

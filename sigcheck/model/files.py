@@ -31,7 +31,7 @@ class FileOrigin:
     instruction: Instruction
     context_path: str | None = None  # for kind "context"
     content: str | None = None  # for "heredoc" and "run"
-    content_line: int = 1  # Dockerfile line of the content's first line
+    content_line: int | None = 1  # Dockerfile line of the content's first line; None: generated text
     image: str | None = None  # for "image": COPY --from=<external image>
     chmod: str | None = None
 

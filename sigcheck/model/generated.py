@@ -77,14 +77,16 @@ def _script_of(ins: Instruction) -> tuple[str, int]:
     return ins.rest + "\n" + tail, ins.start_line
 
 
-def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int] | None:
-    """(content, Dockerfile line) of `path` as this RUN leaves it, or None if it does not write it."""
+def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int | None] | None:
+    """(content, Dockerfile line of its first line) of `path` as this RUN leaves it, or None if
+    it does not write it. The line is None when the content is generated (echo, printf) and
+    its lines do not stand in the Dockerfile."""
     base = posixpath.basename(path)
     if base not in ins.rest and not any(base in h.content for h in ins.heredocs):
         return None
     script, first_line = _script_of(ins)
     content: str | None = None
-    offset = 0
+    offset: int | None = None
     stack = [parse_shell(script).root_node]
     ordered: list[Node] = []
     while stack:
@@ -98,9 +100,12 @@ def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int]
             body = body.named_children[-1] if body.named_children else None
         if body is None or body.type != "command":
             continue
-        for redirect in node.children:
-            if redirect.type != "file_redirect":
-                continue
+        heredoc = next((c for c in node.children if c.type == "heredoc_redirect"), None)
+        # tree-sitter-bash nests `> file` inside the heredoc when it follows `<<EOF`.
+        redirects = [c for c in node.children if c.type == "file_redirect"]
+        if heredoc is not None:
+            redirects += [c for c in heredoc.children if c.type == "file_redirect"]
+        for redirect in redirects:
             operator = next((c.type for c in redirect.children if not c.is_named), "")
             destination = redirect.child_by_field_name("destination")
             if operator not in (">", ">>", ">|") or destination is None:
@@ -109,7 +114,7 @@ def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int]
             if posixpath.normpath(posixpath.join(workdir, target)) != path:
                 continue
             text = _content(body)
-            heredoc = next((c for c in node.children if c.type == "heredoc_redirect"), None)
+            offset = None
             if heredoc is not None:
                 inner = next((c for c in heredoc.children if c.type == "heredoc_body"), None)
                 text = node_text(inner) if inner is not None else ""
@@ -119,4 +124,4 @@ def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int]
             content = text if operator != ">>" or content is None else content + text
     if content is None:
         return None
-    return content, first_line + offset
+    return content, (first_line + offset if offset is not None else None)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sigcheck.findings import Finding, Severity
 from sigcheck.load.context import BuildContext
 from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
-from sigcheck.model.chain import LaunchChain
+from sigcheck.model.chain import LaunchChain, Link
 from sigcheck.model.files import FileOrigin
 from sigcheck.model.image import Model, Stage
 
@@ -26,7 +26,7 @@ class Context:
     context: BuildContext | None = None
     assume_init: bool = False  # the runtime adds an init (docker run --init, compose init: true)
 
-    def script_path(self, origin: FileOrigin) -> tuple[str, int]:
+    def script_path(self, origin: FileOrigin) -> tuple[str, int | None]:
         """Where to report a script line: (path as the user would open it, line offset).
 
         A script from the build context is reported in its own file, relative to
@@ -38,7 +38,32 @@ class Context:
                 return os.path.relpath(full), 0
             here = os.path.dirname(os.path.abspath(self.path))
             return os.path.normpath(os.path.join(os.path.dirname(self.path), os.path.relpath(full, here))), 0
+        if origin.content_line is None:
+            return self.path, None  # printf/echo output: only the RUN line stands in the file
         return self.path, origin.content_line - 1
+
+    def link_finding(
+        self,
+        rule: Rule,
+        link: Link,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        fix: str | None = None,
+    ) -> Finding | None:
+        """A finding about a link, where its words were written: the line of the entry
+        script that starts it, or the ENTRYPOINT/CMD instruction."""
+        index = self.chain.links.index(link)
+        parent = self.chain.links[index - 1] if index else None
+        info = parent.script if parent is not None else None
+        written_in_script = parent is not None and link.origin is parent.origin  # not passed in as "$@"
+        if info is not None and info.origin is not None and info.outcome is not None and written_in_script:
+            return self.script_finding(
+                rule, info.origin, info.outcome.line, message, severity=severity, fix=fix
+            )
+        if link.origin is None or link.origin.instruction is None:
+            return None
+        return self.finding(rule, link.origin.instruction, message, severity=severity, fix=fix)
 
     def script_finding(
         self,
@@ -51,7 +76,7 @@ class Context:
         fix: str | None = None,
     ) -> Finding:
         path, offset = self.script_path(origin)
-        text_line = line + offset
+        text_line = line + offset if offset is not None else origin.instruction.start_line
         return Finding(
             rule=rule.id,
             name=rule.name,

@@ -24,7 +24,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         fix = None
         if not outcome.pipeline and not outcome.loop:
             fix = "exec " + command
-        yield ctx.script_finding(RULE, origin, outcome.line, message, fix=fix)
+        severity = None
+        if not outcome.default_path:
+            # The image's own CMD does not take this branch; `docker run IMAGE ARGS` can.
+            message += " (This branch runs only when the container is started with other arguments.)"
+            severity = Severity.WARNING
+        yield ctx.script_finding(RULE, origin, outcome.line, message, severity=severity, fix=fix)
 
 
 RULE = Rule(

@@ -25,7 +25,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{GRACE}."
             )
             yield ctx.script_finding(RULE, origin, outcome.line, message, fix=f"exec {command}")
-        elif outcome.waits < 2:
+        elif outcome.waits < 2 and not any(trap.waits for trap in forwarding):
             message = (
                 f"{where(link)} forwards the stop signal with a trap but waits only once: the first "
                 "`wait` returns as soon as the trap runs, the script exits, and the app is SIGKILLed "

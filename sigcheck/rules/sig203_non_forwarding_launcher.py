@@ -14,16 +14,15 @@ def check(ctx: Context) -> Iterator[Finding]:
         launcher = link.launcher
         if link.role != "launcher" or launcher is None or launcher.forwards:
             continue
-        origin = link.origin
-        if origin is None or origin.instruction is None:
-            continue
         who = "as PID 1" if link.pid1 else "in the chain"
         message = (
             f"`{' '.join(link.argv)}` runs {who}: at `docker stop` ({signal}), {launcher.why}. "
             f"Instead, {launcher.instead}."
         )
         severity = Severity.ERROR if launcher.severity == "error" else Severity.WARNING
-        yield ctx.finding(RULE, origin.instruction, message, severity=severity)
+        finding = ctx.link_finding(RULE, link, message, severity=severity)
+        if finding is not None:
+            yield finding
 
 
 RULE = Rule(

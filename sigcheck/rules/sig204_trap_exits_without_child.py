@@ -20,15 +20,23 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"`{' '.join(outcome.command.words)}`: PID 1 exits at once and the kernel SIGKILLs the "
                 "app before it can shut down."
             )
+            # A handler that only prints and exits cannot stop the app: certain SIGKILL (error).
+            # One that runs other commands might (`pg_ctl stop`), which sigcheck cannot see.
+            severity = Severity.ERROR if trap.only_reports else Severity.WARNING
             yield ctx.script_finding(
-                RULE, origin, trap.line, message, fix='trap \'kill -TERM "$pid"; wait "$pid"\' TERM INT'
+                RULE,
+                origin,
+                trap.line,
+                message,
+                severity=severity,
+                fix='trap \'kill -TERM "$pid"; wait "$pid"\' TERM INT',
             )
 
 
 RULE = Rule(
     id="SIG204",
     name="trap-exits-without-child",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     summary="A TERM/INT trap exits the script without stopping the app it started",
     check=check,
 )

@@ -17,7 +17,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     if ctx.assume_init:
         return
     link = ctx.chain.app
-    if link is None or not link.pid1 or link.origin is None or link.origin.instruction is None:
+    if link is None or not link.pid1:
         return
     signal = ctx.chain.stopsignal
     if parse_signal(signal).error is not None:
@@ -32,7 +32,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"ignores `docker stop` and is SIGKILLed {_GRACE}. If it does not install a handler, put an "
             f"init in front {alternatives}."
         )
-        yield ctx.finding(RULE, link.origin.instruction, message, severity=Severity.INFO, fix=_INIT_FIX)
+        finding = ctx.link_finding(RULE, link, message, severity=Severity.INFO, fix=_INIT_FIX)
+        if finding is not None:
+            yield finding
         return
     if signal in app.pid1_exits_on or handles_in_code(link) or only_interrupt(link):
         return  # it stops; only_interrupt is SIG402's recommendation (STOPSIGNAL SIGINT)
@@ -50,7 +52,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         f"{looked}), so `docker stop` waits out the grace period and SIGKILLs it, and nobody reaps zombie "
         f"processes. Put an init in front {alternatives}, or handle {signal} in the app."
     )
-    yield ctx.finding(RULE, link.origin.instruction, message, fix=_INIT_FIX)
+    finding = ctx.link_finding(RULE, link, message, fix=_INIT_FIX)
+    if finding is not None:
+        yield finding
 
 
 RULE = Rule(

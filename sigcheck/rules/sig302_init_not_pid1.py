@@ -20,18 +20,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             "reaches it (tini's -s only restores zombie reaping, not signal delivery). Start the init "
             "as PID 1: put it first in an exec-form ENTRYPOINT, or `exec` it from the script."
         )
-        index = ctx.chain.links.index(link)
-        parent = ctx.chain.links[index - 1] if index else None
-        if parent is not None and parent.script is not None and parent.script.origin is not None:
-            outcome = parent.script.outcome
-            line = outcome.line if outcome is not None else 1
-            yield ctx.script_finding(
-                RULE, parent.script.origin, line, message, fix="exec " + " ".join(link.argv)
-            )
-            continue
-        origin = link.origin
-        if origin is not None and origin.instruction is not None:
-            yield ctx.finding(RULE, origin.instruction, message)
+        fix = "exec " + " ".join(link.argv) if ctx.chain.links.index(link) > 0 else None
+        finding = ctx.link_finding(RULE, link, message, fix=fix)
+        if finding is not None:
+            yield finding
 
 
 RULE = Rule(

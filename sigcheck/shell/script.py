@@ -16,7 +16,7 @@ Facts (signal-semantics.md §5 Table 5a, measured as PID 1):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -100,8 +100,10 @@ class TrapInfo:
     signals: tuple[str, ...]
     body: str
     line: int  # 1-based
-    forwards: bool  # the body sends a signal to a child (kill ...)
-    exits: bool  # the body ends the script
+    forwards: bool  # the handler sends a signal to a child (kill ...)
+    exits: bool  # the handler ends the script
+    waits: bool = False  # the handler waits for the child after signalling it
+    only_reports: bool = False  # the handler does nothing but print and exit
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Outcome:
     traps: tuple[TrapInfo, ...] = ()
     pipeline: bool = False
     loop: bool = False
+    default_path: bool = True  # False: only other arguments than the image's CMD take this path
 
     @property
     def forwarding_traps(self) -> tuple[TrapInfo, ...]:
@@ -124,6 +127,9 @@ class Outcome:
     @property
     def exiting_traps(self) -> tuple[TrapInfo, ...]:
         return tuple(t for t in self.traps if t.exits and not t.forwards and _catches_stop(t))
+
+    def but(self, **changes: object) -> Outcome:
+        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 def _catches_stop(trap: TrapInfo) -> bool:
@@ -147,24 +153,25 @@ def shebang_of(text: str) -> tuple[tuple[str, ...] | None, bool]:
     return tuple(first[2:].strip().split()), crlf
 
 
-def _trap(cmd: SimpleCommand) -> TrapInfo | None:
-    words = cmd.words[1:]
-    if not words or words[0] in ("-l", "-p"):
-        return None
-    if words[0] == "-":
-        return TrapInfo(tuple(words[1:]), "-", cmd.start_row + 1, False, False)
-    body, signals = words[0], tuple(words[1:])
-    forwards = bool(re.search(r"\bkill\b", body))
-    exits = bool(re.search(r"\bexit\b", body))
-    return TrapInfo(signals, body, cmd.start_row + 1, forwards, exits)
+_REPORTING = re.compile(r"^\s*(?:(?:echo|printf|logger|true|:|exit)\b[^;&|\n]*(?:;|&&|\n|$)\s*)+$")
+
+
+@dataclass
+class _Path:
+    """Walking a statement list: paths that ended the script, and the one still running."""
+
+    ended_outcomes: list[Outcome]
+    running: list[Outcome]
+    ended: bool
+    positional: tuple[str, ...] | None
 
 
 class _Walker:
-    def __init__(self, root: Node) -> None:
+    def __init__(self, root: Node, first_arg: str | None = None) -> None:
+        self.first_arg = first_arg  # the script's $1 when the chain knows it
         self.functions: dict[str, Node] = {}
-        self.root = root
         self.depth = 0
-        for node in self._all(root):
+        for node in _all(root):
             if node.type == "function_definition":
                 name = node.child_by_field_name("name")
                 body = node.child_by_field_name("body")
@@ -172,203 +179,346 @@ class _Walker:
                     self.functions[node_text(name)] = body
 
     @staticmethod
-    def _all(root: Node) -> list[Node]:
-        out: list[Node] = []
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            out.append(node)
-            stack.extend(node.children)
-        return out
-
-    def statements(self, node: Node) -> list[Node]:
+    def statements(node: Node) -> list[Node]:
         return [c for c in node.children if c.is_named and c.type not in ("comment", "heredoc_body")]
 
     def outcomes(self, statements: list[Node], positional: tuple[str, ...] | None) -> list[Outcome]:
-        """Outcomes of running `statements` in order (one path, or several through branches)."""
+        """Every way the statements, run in order, leave the long-lived command."""
+        traps: list[TrapInfo] = []
+        path = self.walk(statements, positional, traps)
+        return path.ended_outcomes + [o.but(traps=tuple(traps)) for o in path.running]
+
+    def _trap(self, cmd: SimpleCommand) -> TrapInfo | None:
+        words = cmd.words[1:]
+        if not words or words[0] in ("-l", "-p"):
+            return None
+        if words[0] == "-":
+            return TrapInfo(tuple(words[1:]), "-", cmd.start_row + 1, False, False)
+        body, signals = words[0], tuple(words[1:])
+        handler = body
+        called = body.split()[0] if body.split() else ""
+        if called in self.functions:
+            handler = body + "\n" + node_text(self.functions[called])  # `trap shutdown TERM`
+        return TrapInfo(
+            signals,
+            body,
+            cmd.start_row + 1,
+            forwards=bool(re.search(r"\bkill\b", handler)),
+            exits=bool(re.search(r"\bexit\b", handler)),
+            waits=bool(re.search(r"\bwait\b", handler)),
+            only_reports=bool(_REPORTING.match(handler)),
+        )
+
+    def walk(
+        self, statements: list[Node], positional: tuple[str, ...] | None, traps: list[TrapInfo]
+    ) -> _Path:
         self.depth += 1
         try:
             if self.depth > 32:
-                return []
-            return self._outcomes(statements, positional)
+                return _Path([], [], False, positional)
+            return self._walk(statements, positional, traps)
         finally:
             self.depth -= 1
 
-    def _outcomes(self, statements: list[Node], positional: tuple[str, ...] | None) -> list[Outcome]:
-        traps: list[TrapInfo] = []
-        waits = 0
-        candidate: list[Outcome] = []
+    def _walk(
+        self, statements: list[Node], positional: tuple[str, ...] | None, traps: list[TrapInfo]
+    ) -> _Path:
+        ended: list[Outcome] = []
+        running: list[Outcome] = []
         for stmt in statements:
             background = stmt.next_sibling is not None and stmt.next_sibling.type == "&"
-            cmd = self._simple(stmt)
-            if cmd is not None and cmd.name == "set" and cmd.words[1:2] == ("--",):
-                positional = self._substitute(cmd.words[2:], positional)
-                continue
-            if cmd is not None and cmd.name == "trap":
-                trap = _trap(cmd)
-                if trap is not None:
-                    traps.append(trap)
-                continue
-            if cmd is not None and cmd.name == "wait":
-                waits += 1
-                candidate = [
-                    Outcome(o.kind, o.command, o.line, o.words, o.waits + 1, tuple(traps), o.pipeline, o.loop)
-                    if o.kind == "background"
-                    else o
-                    for o in candidate
-                ]
-                continue
-            if cmd is not None and cmd.name == "exec" and self._exec_words(cmd):
-                words = self._substitute(self._exec_words(cmd), positional)
-                return [Outcome("exec", cmd, cmd.start_row + 1, words or (), traps=tuple(traps))]
-            if cmd is not None and cmd.name == "exit":
-                return candidate
-            found = self._statement(stmt, positional, background)
-            if found:
-                candidate = [
-                    Outcome(
-                        o.kind,
-                        o.command,
-                        o.line,
-                        o.words,
-                        o.waits,
-                        tuple(traps) + o.traps,
-                        o.pipeline,
-                        o.loop,
+            node = _unwrap(stmt)
+            if node.type == "command":
+                cmd = simple_command(node, node is not stmt)
+                name = cmd.name
+                if name == "set" and cmd.words[1:2] == ("--",):
+                    positional = _substitute(cmd.words[2:], positional)
+                    continue
+                if name == "trap":
+                    trap = self._trap(cmd)
+                    if trap is not None:
+                        traps.append(trap)
+                    continue
+                if name == "wait":
+                    running = [o.but(waits=o.waits + 1) if o.kind == "background" else o for o in running]
+                    continue
+                exec_words = _exec_words(cmd) if name == "exec" else ()
+                if exec_words:
+                    words = _substitute(exec_words, positional)
+                    return _Path(
+                        [*ended, Outcome("exec", cmd, cmd.start_row + 1, words, traps=tuple(traps))],
+                        [],
+                        True,
+                        positional,
                     )
-                    for o in found
-                ]
-                if all(o.kind == "exec" for o in found) and stmt.type != "if_statement":
-                    return candidate
-        return candidate
+                if name == "exit":
+                    return _Path(ended + [o.but(traps=tuple(traps)) for o in running], [], True, positional)
+                if name in self.functions:
+                    sub = self.walk(self.statements(self.functions[name]), positional, traps)
+                    ended += sub.ended_outcomes
+                    if sub.ended:
+                        return _Path(ended, [], True, sub.positional)
+                    running = sub.running or running
+                    positional = sub.positional
+                    continue
+                found = self._command(cmd, positional, background)
+                if found:
+                    running = found
+                continue
+            if node.type in ("if_statement", "case_statement"):
+                branches, complete = self._branches(node)
+                results: list[_Path] = []
+                certain: _Path | None = None
+                for condition, statements in branches:
+                    verdict = _evaluate(condition, _first(positional, self.first_arg)) if condition else None
+                    if verdict is False:
+                        # Not taken with the image's own arguments, but `docker run IMAGE ARGS` may take it.
+                        other = self.walk(statements, positional, list(traps))
+                        ended += [o.but(default_path=False) for o in other.ended_outcomes]
+                        continue
+                    result = self.walk(statements, positional, list(traps))
+                    results.append(result)
+                    if verdict is True or (condition is None and node.type == "if_statement"):
+                        certain = result if verdict is True else None
+                        complete = complete or verdict is True
+                        break
+                for result in results:
+                    ended += result.ended_outcomes
+                through = [r for r in results if not r.ended]
+                if complete and not through:
+                    return _Path(ended, [], True, positional)
+                from_branches = [o for r in through for o in r.running]
+                if from_branches:
+                    running = from_branches + (running if not complete else [])
+                if certain is not None and not certain.ended:
+                    positional = certain.positional  # a `set --` that certainly ran
+                continue
+            if node.type in _LOOPS:
+                body = node.child_by_field_name("body")
+                if body is None:
+                    continue
+                if _contains_wait(body):
+                    # `while kill -0 "$pid"; do wait "$pid"; done` waits again after a trap.
+                    running = [o.but(waits=o.waits + 2) if o.kind == "background" else o for o in running]
+                inner = self.walk(self.statements(body), positional, traps)
+                ended += inner.ended_outcomes
+                if inner.running:
+                    running = [o.but(loop=True) for o in inner.running]
+                continue
+            if node.type in ("subshell", "compound_statement"):
+                inner = self.walk(self.statements(node), positional, traps)
+                ended += inner.ended_outcomes
+                if inner.ended and node.type == "compound_statement":
+                    return _Path(ended, [], True, inner.positional)
+                running = inner.running or running
+                continue
+            found = self._compound_line(node, positional, background)
+            if found:
+                running = found
+        return _Path(ended, running, False, positional)
 
-    def _simple(self, stmt: Node) -> SimpleCommand | None:
-        node = stmt
-        redirected = False
-        if node.type == "redirected_statement":
-            body = node.child_by_field_name("body")
-            if body is None:
-                return None
-            node, redirected = body, True
-        if node.type != "command":
-            return None
-        return simple_command(node, redirected)
+    def _command(
+        self, cmd: SimpleCommand, positional: tuple[str, ...] | None, background: bool
+    ) -> list[Outcome]:
+        name = cmd.name
+        if name is None and cmd.words and not cmd.words[0].startswith(('"$@"', "$@", '"${@}"')):
+            return []
+        if name in _TRIVIAL or not cmd.words:
+            return []
+        words = _substitute(cmd.words, positional)
+        return [Outcome("background" if background else "foreground", cmd, cmd.start_row + 1, words)]
 
-    @staticmethod
-    def _exec_words(cmd: SimpleCommand) -> tuple[str, ...]:
-        words = list(cmd.words[1:])
-        while words and words[0].startswith("-"):
-            words.pop(0)  # exec -a NAME / -c / -l
-            if words and cmd.words[1] == "-a":
-                words.pop(0)
-        return tuple(words)
-
-    @staticmethod
-    def _substitute(words: tuple[str, ...], positional: tuple[str, ...] | None) -> tuple[str, ...]:
-        if positional is None:
-            return words
-        out: list[str] = []
-        for word in words:
-            if word in ('"$@"', "$@", '"${@}"', "${@}"):
-                out.extend(positional)
-            else:
-                out.append(word)
-        return tuple(out)
-
-    def _statement(self, stmt: Node, positional: tuple[str, ...] | None, background: bool) -> list[Outcome]:
-        kind = stmt.type
-        if kind == "redirected_statement":
-            body = stmt.child_by_field_name("body")
-            return self._statement(body, positional, background) if body is not None else []
-        if kind == "command":
-            cmd = simple_command(stmt)
-            name = cmd.name
-            if name in self.functions:
-                return self.outcomes(self.statements(self.functions[name]), positional)
-            if name is None and cmd.words and not cmd.words[0].startswith(('"$@"', "$@", '"${@}"')):
-                return []
-            if name in _TRIVIAL or not cmd.words:
-                return []
-            words = self._substitute(cmd.words, positional)
-            return [Outcome("background" if background else "foreground", cmd, cmd.start_row + 1, words)]
-        if kind == "list":
-            named = [c for c in stmt.children if c.is_named]
-            return self._statement(named[-1], positional, background) if named else []
-        if kind == "pipeline":
-            named = [c for c in stmt.children if c.is_named]
-            found = self._statement(named[-1], positional, background) if named else []
-            return [
-                Outcome(
-                    o.kind if o.kind != "exec" else "foreground", o.command, o.line, o.words, pipeline=True
-                )
-                for o in found
-            ]
-        if kind in ("subshell", "compound_statement"):
-            return self.outcomes(self.statements(stmt), positional)
-        if kind in ("if_statement", "case_statement"):
-            return self._branches(stmt, positional)
-        if kind in ("while_statement", "for_statement", "until_statement", "c_style_for_statement"):
-            body = stmt.child_by_field_name("body")
-            inner = self.outcomes(self.statements(body), positional) if body is not None else []
-            return [
-                Outcome(o.kind, o.command, o.line, o.words, loop=True) for o in inner if o.kind != "exec"
-            ] or [o for o in inner if o.kind == "exec"]
+    def _compound_line(
+        self, node: Node, positional: tuple[str, ...] | None, background: bool
+    ) -> list[Outcome]:
+        """`a && app`, `app || exit 1`, `app | tee log`: the app in a list or pipeline."""
+        if node.type == "list":
+            named = [c for c in node.children if c.is_named]
+            ops = [c.type for c in node.children if not c.is_named]
+            if len(named) >= 2 and ops and ops[-1] == "||":
+                left = self._compound_line(_unwrap(named[-2]), positional, background)
+                if left:
+                    return left  # `app || exit 1`: the shell waits for the app
+            return self._compound_line(_unwrap(named[-1]), positional, background) if named else []
+        if node.type == "pipeline":
+            named = [c for c in node.children if c.is_named]
+            found = self._compound_line(_unwrap(named[-1]), positional, background) if named else []
+            if not found and named:
+                found = self._compound_line(_unwrap(named[0]), positional, background)
+            return [o.but(kind="foreground", pipeline=True) for o in found]
+        if node.type == "command":
+            cmd = simple_command(node)
+            if cmd.name == "exec" and _exec_words(cmd):
+                return [Outcome("exec", cmd, cmd.start_row + 1, _substitute(_exec_words(cmd), positional))]
+            return self._command(cmd, positional, background)
         return []
 
-    def _branches(self, stmt: Node, positional: tuple[str, ...] | None) -> list[Outcome]:
-        found: list[Outcome] = []
-        if stmt.type == "if_statement":
-            body = [
-                c
-                for c in stmt.children
-                if c.is_named and c.type not in ("elif_clause", "else_clause", "comment")
-            ]
-            # The first named children are the condition; the branch body follows `then`.
-            after_then: list[Node] = []
-            seen_then = False
-            for child in stmt.children:
+    def _branches(self, node: Node) -> tuple[list[tuple[str | None, list[Node]]], bool]:
+        """Each branch as (condition text or None, statements), and whether one always runs."""
+        branches: list[tuple[str | None, list[Node]]] = []
+        if node.type == "if_statement":
+            complete = False
+            condition: list[str] = []
+            current: list[Node] | None = None
+            for child in node.children:
                 if child.type == "then":
-                    seen_then = True
-                    continue
-                if (
-                    seen_then
-                    and child.is_named
-                    and child.type not in ("elif_clause", "else_clause", "comment")
-                ):
-                    after_then.append(child)
-            del body
-            found += self.outcomes(after_then, positional)
-            for clause in stmt.children:
-                if clause.type in ("elif_clause", "else_clause"):
-                    parts: list[Node] = []
-                    seen = clause.type == "else_clause"
-                    for child in clause.children:
-                        if child.type == "then":
+                    current = []
+                    branches.append((" ".join(condition), current))
+                elif child.type in ("elif_clause", "else_clause"):
+                    complete = complete or child.type == "else_clause"
+                    part: list[Node] = []
+                    words: list[str] = []
+                    seen = child.type == "else_clause"
+                    for inner in child.children:
+                        if inner.type == "then":
                             seen = True
-                            continue
-                        if seen and child.is_named and child.type != "comment":
-                            parts.append(child)
-                    found += self.outcomes(parts, positional)
-            return found
-        for item in stmt.children:
-            if item.type == "case_item":
-                parts = [c for c in item.children if c.is_named and c.type not in ("comment",)]
-                value = item.child_by_field_name("value")
-                parts = [
-                    p
-                    for p in parts
-                    if p != value
-                    and p.type not in ("word", "extglob_pattern", "string", "raw_string", "concatenation")
-                ]
-                found += self.outcomes(parts, positional)
-        return found
+                        elif seen and inner.is_named and inner.type != "comment":
+                            part.append(inner)
+                        elif not seen and inner.is_named:
+                            words.append(node_text(inner))
+                    branches.append((None if child.type == "else_clause" else " ".join(words), part))
+                    current = None
+                elif current is not None and child.is_named and child.type != "comment":
+                    current.append(child)
+                elif current is None and child.is_named:
+                    condition.append(node_text(child))
+            return branches, complete
+        complete = False
+        for item in node.children:
+            if item.type != "case_item":
+                continue
+            values = item.children_by_field_name("value")
+            if any(node_text(v) == "*" for v in values):
+                complete = True
+            branches.append(
+                (
+                    None,
+                    [
+                        c
+                        for c in item.children
+                        if c.is_named
+                        and c.type != "comment"
+                        and c not in values
+                        and c.type not in ("word", "extglob_pattern", "string", "raw_string", "concatenation")
+                    ],
+                )
+            )
+        return branches, complete
+
+
+_LOOPS = frozenset({"while_statement", "for_statement", "until_statement", "c_style_for_statement"})
+
+
+def _all(root: Node) -> list[Node]:
+    out: list[Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(node.children)
+    return out
+
+
+def _first(positional: tuple[str, ...] | None, first_arg: str | None) -> str | None:
+    if positional is None or not positional:
+        return first_arg
+    head = positional[0]
+    if head in ('"$@"', "$@", '"${@}"', "${@}"):
+        return first_arg
+    return None if "$" in head else head.strip("\"'")
+
+
+_TESTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"""\$\{1#([^}]+)\}"?\s*!=\s*"?\$\{?1\}?"""), "prefix"),
+    (re.compile(r"""\$\{1%([^}]+)\}"?\s*!=\s*"?\$\{?1\}?"""), "suffix"),
+    (re.compile(r"""\$\{?1\}?"?\s*(==?|!=)\s*["']?([^"'\s\]]*)["']?"""), "compare"),
+)
+
+
+def _evaluate(condition: str, first: str | None) -> bool | None:
+    """Decide an `if` condition about $1 (`[ "${1#-}" != "$1" ]`, `[ "$1" = web ]`), when
+    the script's first argument is known; None for anything else."""
+    if first is None:
+        return None
+    # `test` joins with -a/-o inside one bracket, the shell with &&/|| between them.
+    condition = re.sub(r"\s-a\s", " && ", re.sub(r"\s-o\s", " || ", condition))
+    parts = re.split(r"\s(\|\||&&)\s", condition)
+    value: bool | None = None
+    operator = None
+    for part in parts:
+        if part in ("||", "&&"):
+            operator = part
+            continue
+        result = _test(part, first)
+        if operator is None:
+            value = result
+        elif operator == "||":
+            value = True if value is True or result is True else (None if None in (value, result) else False)
+        else:
+            value = (
+                False if value is False or result is False else (None if None in (value, result) else True)
+            )
+    return value
+
+
+def _test(text: str, first: str) -> bool | None:
+    for pattern, kind in _TESTS:
+        m = pattern.search(text)
+        if m is None:
+            continue
+        if kind == "prefix":
+            return first.startswith(m.group(1).strip("\"'"))
+        if kind == "suffix":
+            return first.endswith(m.group(1).strip("\"'"))
+        equal = first == m.group(2)
+        return equal if m.group(1) in ("=", "==") else not equal
+    return None
+
+
+def _contains_wait(root: Node) -> bool:
+    for node in _all(root):
+        name = node.child_by_field_name("name") if node.type == "command" else None
+        if name is not None and node_text(name) == "wait":
+            return True
+    return False
+
+
+def _unwrap(node: Node) -> Node:
+    if node.type == "redirected_statement":
+        body = node.child_by_field_name("body")
+        if body is not None:
+            return body
+    return node
+
+
+def _exec_words(cmd: SimpleCommand) -> tuple[str, ...]:
+    words = list(cmd.words[1:])
+    while words and words[0].startswith("-"):
+        flag = words.pop(0)  # exec -a NAME / -c / -l
+        if flag == "-a" and words:
+            words.pop(0)
+    return tuple(words)
+
+
+def _substitute(words: tuple[str, ...], positional: tuple[str, ...] | None) -> tuple[str, ...]:
+    if positional is None:
+        return words
+    out: list[str] = []
+    for word in words:
+        if word in ('"$@"', "$@", '"${@}"', "${@}"):
+            out.extend(positional)
+        else:
+            out.append(word)
+    return tuple(out)
 
 
 @lru_cache(maxsize=256)
-def analyse_script(text: str) -> ScriptAnalysis:
+def analyse_script(text: str, first_arg: str | None = None) -> ScriptAnalysis:
+    """Every path out of the script; `first_arg` is its $1 when known (it decides
+    `if [ "${1#-}" != "$1" ]; then set -- app "$@"; fi`)."""
     shebang, crlf = shebang_of(text)
     tree = parse_shell(text.replace("\r\n", "\n"))
-    walker = _Walker(tree.root_node)
+    walker = _Walker(tree.root_node, first_arg)
     top = [s for s in walker.statements(tree.root_node) if s.type != "function_definition"]
     outcomes = walker.outcomes(top, None)
     return ScriptAnalysis(shebang, crlf, tuple(outcomes), tree.root_node.has_error, tuple(walker.functions))
