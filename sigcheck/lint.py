@@ -61,7 +61,8 @@ def _lint(text: str, path: str, options: LintOptions) -> tuple[list[Finding], li
     if stage is None:
         raise LoadError("no FROM instruction: not a Dockerfile BuildKit can build")
     build_context = _build_context(path, model, stage, options)
-    ctx = Context(path, parsed, model, stage, build_chain(stage, model, build_context), build_context)
+    chain = build_chain(stage, model, build_context)
+    ctx = Context(path, parsed, model, stage, chain, build_context, assume_init=options.assume_init)
     findings: list[Finding] = []
     for rule in options.rules:
         findings.extend(rule.check(ctx))

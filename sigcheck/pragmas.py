@@ -415,6 +415,7 @@ def apply_ignores(ctx: Context, findings: Iterable[Finding], options: LintOption
     kept = [f for f in findings if f.rule not in disabled(f.path)]
     ignores = dockerfile_ignores(ctx.path, ctx.parsed) + _context_script_ignores(ctx)
     if ignores:
+        # A list, not any(): every ignore that covers a finding is marked as used.
         kept = [f for f in kept if not [ig for ig in ignores if ig.silences(f)]]
         kept += _unused(ctx, ignores, options, disabled)
     overrides = dict(options.severity)
@@ -442,6 +443,8 @@ def _unused(
         if ignore.anchor is not None and ignore.anchor not in linted:
             continue  # in a stage this run does not lint: another --target may need it
         off = disabled(ignore.path)
+        if UNUSED_IGNORE.id in off:
+            continue
         unused: list[str] = []
         reasons: list[str] = []
         for name, rules, used in zip(ignore.names, ignore.rules, ignore.used, strict=True):
@@ -454,8 +457,8 @@ def _unused(
                 unused.append(name)
                 reasons.append(_why(name, ignore))
         if unused:
-            reports.append(_unused_finding(ctx, ignore, unused, reasons))
-    # `# sigcheck global ignore=SIG001` (or a per-file ignore) turns the report off.
+            reports.append(_unused_finding(ignore, unused, reasons))
+    # `# sigcheck global ignore=SIG001` turns the report off too.
     return [f for f in reports if not [ig for ig in ignores if ig.silences(f)]]
 
 
@@ -465,7 +468,7 @@ def _why(name: str, ignore: Ignore) -> str:
     return f"{name} reports nothing {ignore.target}"
 
 
-def _unused_finding(ctx: Context, ignore: Ignore, unused: list[str], reasons: list[str]) -> Finding:
+def _unused_finding(ignore: Ignore, unused: list[str], reasons: list[str]) -> Finding:
     keep = [n for n in ignore.names if n not in unused]
     if keep:
         words = ["sigcheck", *(["global"] if ignore.is_global else []), "ignore=" + ",".join(keep)]
