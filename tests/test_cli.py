@@ -261,3 +261,32 @@ def test_start_up_imports_stay_lean(tmp_path: Path) -> None:
     )
     assert "SIG102" in result.stdout
     assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+# --- parallel linting ----------------------------------------------------------------------
+
+
+def test_jobs_give_the_same_report_as_one_process() -> None:
+    """--jobs spreads files over processes; the report must not depend on it."""
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    files = sorted(str(p) for p in root.glob("*/Dockerfile"))[:40]
+    assert len(files) >= 20
+    outputs = []
+    for jobs in ("1", "3"):
+        run = subprocess.run(
+            [sys.executable, "-m", "sigcheck", "-f", "json", "-t", "none", "--jobs", jobs, *files],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert run.returncode in (0, 2), run.stderr
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["findings"], "the fixtures must produce findings to compare"
+
+
+def test_workers_default_to_one_for_a_few_files() -> None:
+    assert cli._workers(0, 3) == 1
+    assert cli._workers(0, cli.PARALLEL_FROM) >= 1
+    assert cli._workers(4, 2) == 2
