@@ -155,7 +155,9 @@ def test_per_file_ignore_globs(tmp_path: Path, pattern: str, path: str, matches:
 def test_target_and_assume_init(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[LintOptions] = []
 
-    def fake_lint(files: list[str], options: LintOptions, show_progress: bool) -> list[FileReport]:
+    def fake_lint(
+        files: list[str], options: LintOptions, show_progress: bool, workers: int = 1
+    ) -> list[FileReport]:
         seen.append(options)
         return [FileReport(path) for path in files]
 

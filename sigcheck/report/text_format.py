@@ -53,11 +53,13 @@ def _frame(finding: Finding, source: list[str] | None) -> list[Line]:
     return lines
 
 
-def _finding_lines(finding: Finding, source: list[str] | None) -> list[Line]:
+def _finding_lines(finding: Finding, source: list[str] | None, report_path: str) -> list[Line]:
     style = _STYLES[finding.severity]
     out: list[Line] = [
         [
-            ("", f"  {finding.line}:{finding.column}  "),
+            # A finding in an entry script names the script; the group header names the Dockerfile.
+            ("", "  " + (printable(finding.path) + ":" if finding.path != report_path else "")),
+            ("", f"{finding.line}:{finding.column}  "),
             (style, finding.severity.label),
             ("", "  "),
             ("bold", finding.rule),
@@ -109,7 +111,9 @@ def build_lines(reports: Sequence[FileReport], seconds: float | None) -> list[Li
             continue
         lines.append([("bold underline", printable(report.path))])
         for finding in report.findings:
-            lines += _finding_lines(finding, report.lines if finding.path == report.path else None)
+            lines += _finding_lines(
+                finding, report.lines if finding.path == report.path else None, report.path
+            )
         lines.append([])
     lines.append(_summary(reports, seconds))
     return lines

@@ -74,18 +74,23 @@ class Context:
         *,
         severity: Severity | None = None,
         fix: str | None = None,
+        columns: tuple[int, int] | None = None,
     ) -> Finding:
+        """`columns` (1-based start, end) when the reported text is on that one line."""
         path, offset = self.script_path(origin)
         text_line = line + offset if offset is not None else origin.instruction.start_line
+        if offset is None or (origin.kind == "heredoc" and any(h.chomp for h in origin.instruction.heredocs)):
+            columns = None  # generated text, or `<<-` stripped tabs: columns do not map
+        start, end = columns if columns is not None else (1, 1)
         return Finding(
             rule=rule.id,
             name=rule.name,
             severity=rule.severity if severity is None else severity,
             path=path,
             line=text_line,
-            column=1,
+            column=start,
             end_line=text_line,
-            end_column=1,
+            end_column=end,
             message=message,
             fix=fix,
             chain=tuple(self.chain.describe()) or None,

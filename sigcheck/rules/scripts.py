@@ -30,3 +30,11 @@ def where(link: Link) -> str:
     who = "PID 1" if link.pid1 else "a child of PID 1"
     shell = shell_label(link.shell) if link.shell else "a shell"
     return f"{path} (run by {shell} as {who})"
+
+
+def columns_of(outcome: Outcome) -> tuple[int, int] | None:
+    """1-based (start, end) columns of the app command, when it is on one line."""
+    command = outcome.command
+    if command.start_row != command.end_row:
+        return None
+    return command.start_col + 1, command.end_col + 1

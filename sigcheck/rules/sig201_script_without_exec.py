@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.scripts import GRACE, script_outcomes, where
+from sigcheck.rules.scripts import GRACE, columns_of, script_outcomes, where
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -29,7 +29,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             # The image's own CMD does not take this branch; `docker run IMAGE ARGS` can.
             message += " (This branch runs only when the container is started with other arguments.)"
             severity = Severity.WARNING
-        yield ctx.script_finding(RULE, origin, outcome.line, message, severity=severity, fix=fix)
+        yield ctx.script_finding(
+            RULE, origin, outcome.line, message, severity=severity, fix=fix, columns=columns_of(outcome)
+        )
 
 
 RULE = Rule(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.scripts import GRACE, script_outcomes, where
+from sigcheck.rules.scripts import GRACE, columns_of, script_outcomes, where
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -24,7 +24,9 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{signal} reaches only the shell, which ignores it as PID 1, so the app is SIGKILLed "
                 f"{GRACE}."
             )
-            yield ctx.script_finding(RULE, origin, outcome.line, message, fix=f"exec {command}")
+            yield ctx.script_finding(
+                RULE, origin, outcome.line, message, fix=f"exec {command}", columns=columns_of(outcome)
+            )
         elif outcome.waits < 2 and not any(trap.waits for trap in forwarding):
             message = (
                 f"{where(link)} forwards the stop signal with a trap but waits only once: the first "
@@ -39,6 +41,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 message,
                 severity=Severity.WARNING,
                 fix='wait "$pid"; trap - TERM INT; wait "$pid"',
+                columns=columns_of(outcome),
             )
 
 
