@@ -133,7 +133,8 @@ KNOWN_BUGS: dict[str, str] = {}
 # case id -> why sigcheck reports another severity than the page announces.
 KNOWN_SEVERITY_BUGS: dict[str, str] = {}
 
-_FILE_HEADER = re.compile(r"^#\s*file:\s*(\S+)\s*$")
+# `# file: run.sh` or `# file: run.sh (crlf)`: the second writes the file with CRLF endings.
+_FILE_HEADER = re.compile(r"^#\s*file:\s*(\S+)(\s+\(crlf\))?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,9 @@ def examples_of(page: Page, rule: Rule) -> list[Example]:
             continue  # test_example_blocks_are_attached reports it
         last = examples[-1]
         content = block.text.split("\n", 1)[1] if "\n" in block.text else ""
+        header = _FILE_HEADER.match(block.text.split("\n", 1)[0])
+        if header is not None and header.group(2):
+            content = content.replace("\n", "\r\n")
         examples[-1] = Example(rule, kind, last.dockerfile, (*last.files, (path, content)))
     return examples
 
@@ -206,7 +210,7 @@ def materialise(example: Example, root: Path) -> Path:
         assert inside, f"`# file: {rel}` must name a path inside the build context"
         target = root / norm
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
+        target.write_bytes(content.encode("utf-8"))  # as written: write_text would not keep \r\n
         if content.startswith("#!") or norm.endswith(".sh"):
             target.chmod(0o755)
     return dockerfile

@@ -103,6 +103,9 @@ class ScriptInfo:
     analysis: ScriptAnalysis | None  # None when it could not be read
     outcome: Outcome | None  # the path the chain follows (the worst one)
     problem: str | None = None  # why it could not be read
+    interpreter: str | None = (
+        None  # `sh /run.sh`: the shell named in the chain; None: the kernel reads the shebang
+    )
 
 
 @dataclass(frozen=True)
@@ -501,7 +504,7 @@ def _script_link(
     argv = tuple(a.text for a in args[: at + 1]) if interpreter else (program,)
     text, problem = resolver.read(file_origin)
     if text is None:
-        info = ScriptInfo(path, file_origin, None, None, problem)
+        info = ScriptInfo(path, file_origin, None, None, problem, interpreter)
         return Link("script", argv, pid1, None, origin, script=info), None, pid1
     first_arg = args[at + 1].text if at + 1 < len(args) else ""
     analysis = analyse_script(text, first_arg)
@@ -509,7 +512,7 @@ def _script_link(
     if shell is None and interpreter is None:
         return None, None, pid1  # not a shell script (a binary, python...): the app
     outcome = _primary(analysis)
-    info = ScriptInfo(path, file_origin, analysis, outcome)
+    info = ScriptInfo(path, file_origin, analysis, outcome, None, interpreter)
     execs = None if outcome is None else outcome.kind == "exec"
     link = Link("script", argv, pid1, execs, origin, shell=shell, script=info)
     if outcome is None or path in seen:

@@ -104,13 +104,17 @@ def _from_copy(
             if source_stage is not None:
                 other = _stage_named(model, source_stage)
                 if other is None:
+                    if candidate != source:
+                        continue  # inside a copied directory of an image: cannot tell it is there
                     return FileOrigin("image", path, ins, image=source_stage, chmod=chmod)
                 inner = posixpath.normpath(posixpath.join("/", candidate))
                 found = locate_file(model, other, inner, exists, depth + 1)
                 if found is not None:
                     return found
                 continue
-            if exists is None or exists(candidate):
+            escapes = posixpath.normpath(candidate).startswith("../")
+            if exists is None or escapes or exists(candidate):
+                # A source outside the context is kept: reading it is refused, and the user told.
                 return FileOrigin("context", path, ins, context_path=candidate, chmod=chmod)
     return None
 

@@ -19,6 +19,8 @@ from sigcheck.rules import (
     sig401_invalid_stopsignal,
     sig402_stopsignal_mismatch,
     sig403_stopsignal_lost,
+    sig501_script_not_checked,
+    sig502_crlf_shebang,
 )
 from sigcheck.rules.base import Context, Rule
 
@@ -41,6 +43,8 @@ ALL_RULES: tuple[Rule, ...] = (
     sig401_invalid_stopsignal.RULE,
     sig402_stopsignal_mismatch.RULE,
     sig403_stopsignal_lost.RULE,
+    sig501_script_not_checked.RULE,
+    sig502_crlf_shebang.RULE,
 )
 
 _BY_KEY = {key: rule for rule in ALL_RULES for key in (rule.id.upper(), rule.name)}
