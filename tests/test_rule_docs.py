@@ -7,9 +7,11 @@ severity line that matches the rule's metadata. Every ```dockerfile block under
 not. A ```dockerfile block may be followed, in the same section, by blocks whose
 first line is `# file: <path>`: they are written into a fresh build context next
 to the Dockerfile (without that line, so a shebang stays first), and the
-Dockerfile is linted with `lint_file`, as a user's checkout would be. When the paragraph just before a Problematic block ends in "(error):" or
-"(warning):", the rule must report that severity for it: the pages explain the
-error/warning split, and this keeps those claims honest.
+Dockerfile is linted with `lint_file`, as a user's checkout would be; a header
+`# file: <path> (crlf)` writes the file with CRLF line endings. When the
+paragraph just before a Problematic block ends in "(error):" or "(warning):",
+the rule must report that severity for it: the pages explain the error/warning
+split, and this keeps those claims honest.
 
 An example that the measured semantics (signal-semantics.md) back but sigcheck
 gets wrong is kept and listed in KNOWN_BUGS (fires / does not fire) or
