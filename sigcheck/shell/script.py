@@ -171,7 +171,9 @@ class _Walker:
         self.first_arg = first_arg  # the script's $1 when the chain knows it
         self.functions: dict[str, Node] = {}
         self.depth = 0
-        for node in _all(root):
+        # Functions defined at the top level (where entry scripts define them): walking every
+        # node of the tree from Python would cost more than parsing it.
+        for node in root.children:
             if node.type == "function_definition":
                 name = node.child_by_field_name("name")
                 body = node.child_by_field_name("body")
