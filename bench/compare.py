@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -22,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus import generate  # noqa: E402
+from corpus import generate
 
 
 def _peak_rss_mb(argv: list[str], cwd: str) -> float:
@@ -32,7 +31,9 @@ def _peak_rss_mb(argv: list[str], cwd: str) -> float:
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, *argv], cwd=cwd, capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv], cwd=cwd, capture_output=True, text=True, check=False
+    )
     return int(out.stdout.strip() or 0) / 1024
 
 
@@ -75,7 +76,8 @@ def main() -> None:
                 results[name] = (_time(argv, tmp, runs), _peak_rss_mb(argv, tmp))
             print(f"\n{size} Dockerfiles (with their entry scripts)")
             for name, (seconds, rss) in results.items():
-                print(f"  {name:9s} median {seconds:8.3f} s  {size / seconds:9.0f} files/s  peak RSS {rss:7.1f} MB")
+                rate = size / seconds
+                print(f"  {name:9s} median {seconds:8.3f} s  {rate:9.0f} files/s  peak RSS {rss:7.1f} MB")
             own = results["sigcheck"][0]
             for name, (seconds, _) in results.items():
                 if name != "sigcheck":
