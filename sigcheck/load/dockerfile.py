@@ -369,6 +369,7 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
             line = line[: m.start()]
             first_len = len(line)
         last_line = number
+        pieces = [line]  # joined once: `line +=` in the loop is quadratic on long continuations
         while m and i < n:
             raw_next = lines[i].rstrip("\r\n")
             last_line = i + 1
@@ -380,7 +381,8 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
             if not raw_next.strip():
                 continue
             m = continuation.search(raw_next)
-            line += raw_next[: m.start()] if m else raw_next
+            pieces.append(raw_next[: m.start()] if m else raw_next)
+        line = "".join(pieces)
         trimmed = line.strip()
         parts = _WHITESPACE.split(trimmed, maxsplit=1)
         keyword = parts[0].upper()

@@ -36,7 +36,7 @@ from sigcheck.shell.command_string import (
     analyse_command_string,
     decide_exec,
 )
-from sigcheck.shell.script import Outcome, ScriptAnalysis, analyse_script
+from sigcheck.shell.script import Outcome, ScriptAnalysis, analyse_script, args_index
 
 __all__ = ["SHELL_NAMES", "Arg", "LaunchChain", "Link", "build_chain"]
 
@@ -173,6 +173,30 @@ class LaunchChain:
         if index > 0 and self.links[index - 1].role == "init":
             return self.links[index - 1]
         return None
+
+    def delivered(self, target: Link) -> str | None:
+        """The signal `target` receives at `docker stop`, after every link before it has
+        passed, rewritten or dropped it; None when it receives nothing."""
+        signal = self.stopsignal
+        for link in self.links:
+            if link is target:
+                return signal
+            if link.role in ("shell", "script") and link.execs is not True:
+                return None  # a shell that stays never forwards (signal-semantics.md §2)
+            if link.role == "supervisor":
+                return None  # the supervisor decides what each program gets
+            if link.role == "launcher" and link.launcher is not None:
+                if not link.launcher.forwards and not link.launcher.signal_map:
+                    return None
+                passed = link.launcher.passes(signal)
+                if passed is None:
+                    return None
+                signal = passed
+            if link.role == "init" and link.init is not None:
+                signal = dict(link.init.rewrites).get(signal, signal)
+                if signal == "none":
+                    return None
+        return signal
 
     @property
     def app(self) -> Link | None:
@@ -330,8 +354,11 @@ def _primary(analysis: ScriptAnalysis) -> Outcome | None:
 def _substitute(words: tuple[str, ...], script_args: list[Arg], origin: Command | None) -> list[Arg]:
     out: list[Arg] = []
     for word in words:
+        shifted = args_index(word)
         if word in ('"$@"', "$@", '"${@}"', "${@}", "$*", '"$*"'):
             out.extend(script_args)
+        elif shifted is not None:
+            out.extend(script_args[shifted:])  # after `shift`
         else:
             out.append(Arg(word, origin))
     return out
@@ -427,7 +454,6 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
             config.entrypoint_execs_args
             and ep is not None
             and origin is ep
-            and not ep.in_this_file
             and i == 0
             and len(args) > len(ep.argv)
         ):
@@ -506,8 +532,7 @@ def _script_link(
     if text is None:
         info = ScriptInfo(path, file_origin, None, None, problem, interpreter)
         return Link("script", argv, pid1, None, origin, script=info), None, pid1
-    first_arg = args[at + 1].text if at + 1 < len(args) else ""
-    analysis = analyse_script(text, first_arg)
+    analysis = analyse_script(text, tuple(a.text for a in args[at + 1 :]))
     shell = _shell_of_script(analysis, interpreter, resolver.stage.config.family)
     if shell is None and interpreter is None:
         return None, None, pid1  # not a shell script (a binary, python...): the app

@@ -187,7 +187,14 @@ def build_model(parsed: ParsedDockerfile) -> Model:
                 scope[key] = expanded
         elif kw == "ENTRYPOINT":
             config.entrypoint = _command("ENTRYPOINT", ins, config.shell)
-            config.entrypoint_execs_args = False
+            base = config.base
+            # Restating the official image's own entrypoint keeps what we know about it.
+            config.entrypoint_execs_args = bool(
+                base is not None
+                and base.entrypoint_execs_args
+                and config.entrypoint.form == "exec"
+                and config.entrypoint.argv == base.entrypoint
+            )
             if not cmd_set:
                 config.cmd = None
         elif kw == "CMD":
@@ -197,7 +204,9 @@ def build_model(parsed: ParsedDockerfile) -> Model:
             config.shell = ins.args
             config.shell_instruction = ins
         elif kw == "STOPSIGNAL":
-            config.stopsignal = Setting(expand(ins.rest, scope, escape)[0], ins)
+            value, complete = expand(ins.rest, scope, escape)
+            # Unresolved (`STOPSIGNAL $SIG` with a build argument): keep the text, rules skip it.
+            config.stopsignal = Setting(value if complete else ins.rest, ins)
         elif kw == "USER":
             config.user = Setting(expand(ins.rest, scope, escape)[0], ins)
         elif kw == "WORKDIR":

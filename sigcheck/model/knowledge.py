@@ -36,7 +36,8 @@ class App:
     handles_signals: bool
     reaps: bool
     avoid: tuple[tuple[str, str], ...]
-    handler_patterns: tuple[str, ...]
+    handler_patterns: tuple[str, ...]  # regexes with {signal}: the code handles that signal
+    framework_patterns: tuple[str, ...]  # servers that handle SIGTERM and SIGINT for the app
     interrupt_patterns: tuple[str, ...]
     term_flag: str | None
     note: str | None
@@ -88,6 +89,7 @@ def _app(entry_id: str) -> App:
         reaps=entry["reaps"],
         avoid=tuple(sorted(entry.get("avoid", {}).items())),
         handler_patterns=tuple(entry.get("handler_patterns", ())),
+        framework_patterns=tuple(entry.get("framework_patterns", ())),
         interrupt_patterns=tuple(entry.get("interrupt_patterns", ())),
         term_flag=entry.get("term_flag"),
         note=entry.get("note"),
@@ -104,6 +106,7 @@ GO_APP = App(
     reaps=False,
     avoid=(),
     handler_patterns=(),
+    framework_patterns=(),
     interrupt_patterns=(),
     term_flag=None,
     note=None,
@@ -202,5 +205,6 @@ def init_packages() -> dict[str, tuple[str, ...]]:
     return {key: tuple(value) for key, value in raw.items() if not key.startswith("_")}
 
 
-def mentions_handler(text: str, patterns: tuple[str, ...]) -> bool:
-    return any(re.search(p, text) for p in patterns)
+def mentions_handler(text: str, patterns: tuple[str, ...], signal: str = "SIGTERM") -> bool:
+    """Whether the code matches one of the patterns, `{signal}` standing for `signal`."""
+    return any(re.search(p.replace("{signal}", re.escape(signal)), text) for p in patterns)

@@ -25,6 +25,11 @@ class Launcher:
     why: str  # what happens at `docker stop`
     instead: str  # what to run instead
     command_start: int | None  # index of the wrapped command in argv, when known
+    # What happens to each stop signal on the way through (None: dropped); absent: passed on.
+    signal_map: tuple[tuple[str, str | None], ...] = ()
+
+    def passes(self, signal: str) -> str | None:
+        return dict(self.signal_map).get(signal, signal)
 
 
 _NPM_RUNS = frozenset({"start", "run", "run-script", "test", "stop", "restart"})
@@ -70,13 +75,70 @@ def _package_manager(argv: tuple[str, ...], yarn_berry: bool) -> Launcher | None
     return None
 
 
+# signal-semantics.md §5 Table 5b, and util-linux su-common.c: su and runuser relay TERM;
+# INT and QUIT only when a command is run with -c for a user other than root (then as TERM);
+# HUP, USR1, USR2 and WINCH never.
+_ALWAYS_DROPPED = (("SIGHUP", None), ("SIGUSR1", None), ("SIGUSR2", None), ("SIGWINCH", None))
+_SU_AS_TERM = (("SIGINT", "SIGTERM"), ("SIGQUIT", "SIGTERM"), *_ALWAYS_DROPPED)
+_SU_ONLY_TERM = (("SIGINT", None), ("SIGQUIT", None), *_ALWAYS_DROPPED)
+_SU_VALUED = frozenset(
+    {
+        "-c",
+        "--command",
+        "-s",
+        "--shell",
+        "-g",
+        "--group",
+        "-G",
+        "--supp-group",
+        "-w",
+        "--whitelist-environment",
+        "-u",
+        "--user",
+        "-C",
+        "--session-command",
+    }
+)
+
+
+def _su_parts(argv: tuple[str, ...]) -> tuple[str | None, str, str | None]:
+    """(command string given with -c, target user, -u user) of a su/runuser argv."""
+    command = None
+    user_flag = None
+    positional: list[str] = []
+    i = 1
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            positional += argv[i + 1 :]
+            break
+        if word in _SU_VALUED and i + 1 < len(argv):
+            if word in ("-c", "--command", "-C", "--session-command"):
+                command = argv[i + 1]
+            elif word in ("-u", "--user"):
+                user_flag = argv[i + 1]
+            i += 2
+            continue
+        if word.startswith("--command="):
+            command = word.split("=", 1)[1]
+        elif not word.startswith("-"):
+            positional.append(word)
+        i += 1
+    user = positional[0] if positional else "root"
+    return command, user, user_flag
+
+
 def _user_switch(argv: tuple[str, ...]) -> Launcher | None:
     name = posixpath.basename(argv[0])
     if name not in ("su", "runuser"):
         return None
-    uses_shell = "-c" in argv or "--command" in argv or any(a.startswith("--command=") for a in argv)
-    if name == "runuser" and "-u" in argv and not uses_shell:
-        start = argv.index("--") + 1 if "--" in argv else argv.index("-u") + 2
+    command, user, user_flag = _su_parts(argv)
+    instead = (
+        "switch user with an exec-style tool: `exec gosu USER app`, `exec setpriv --reuid=USER "
+        "--regid=USER --init-groups app` or `exec su-exec USER app`"
+    )
+    if name == "runuser" and user_flag is not None and command is None:
+        start = argv.index("--") + 1 if "--" in argv else argv.index(user_flag) + 1
         return Launcher(
             "runuser",
             "runuser -u, 2 s SIGKILL cap",
@@ -84,9 +146,23 @@ def _user_switch(argv: tuple[str, ...]) -> Launcher | None:
             "warning",
             "runuser relays only SIGTERM (QUIT and INT are dropped with -u, as are HUP, USR1 and WINCH) "
             "and SIGKILLs the app 2 s later, cutting any longer graceful shutdown",
-            "switch user with an exec-style tool: `exec gosu USER app`, `exec setpriv --reuid=USER "
-            "--regid=USER --init-groups app` or `exec su-exec USER app`",
+            instead,
             start if start < len(argv) else None,
+            _SU_ONLY_TERM,
+        )
+    signal_map = _SU_AS_TERM if command is not None and user != "root" else _SU_ONLY_TERM
+    if command is not None and command.lstrip().startswith("exec "):
+        # The app replaces the user's shell: it gets SIGTERM, but only 2 s to finish.
+        return Launcher(
+            name,
+            f"{name}, 2 s SIGKILL cap",
+            False,
+            "warning",
+            f"{name} relays the stop signal as SIGTERM to the app (its shell execs it), drops HUP, USR1 and "
+            "WINCH, and SIGKILLs the app 2 s later, cutting any longer graceful shutdown",
+            instead,
+            None,
+            signal_map,
         )
     return Launcher(
         name,
@@ -95,9 +171,9 @@ def _user_switch(argv: tuple[str, ...]) -> Launcher | None:
         "error",
         f"{name} relays the stop signal as SIGTERM to the user's shell, drops HUP, USR1 and WINCH, and "
         "SIGKILLs the child 2 s later; with a dash login shell the app never gets the signal at all",
-        "switch user with an exec-style tool: `exec gosu USER app`, `exec setpriv --reuid=USER "
-        "--regid=USER --init-groups app` or `exec su-exec USER app`",
+        instead,
         None,
+        signal_map,
     )
 
 
@@ -114,7 +190,16 @@ def _relaying(argv: tuple[str, ...]) -> Launcher | None:
         while i < len(argv) and argv[i].startswith("-"):
             i += 2 if argv[i] in ("-s", "--signal", "-k", "--kill-after") else 1
         i += 1  # the duration
-        return Launcher("timeout", "timeout, relays", True, "error", "", "", i if i < len(argv) else None)
+        return Launcher(
+            "timeout",
+            "timeout, relays",
+            True,
+            "error",
+            "",
+            "",
+            i if i < len(argv) else None,
+            (("SIGUSR1", None), ("SIGUSR2", None), ("SIGWINCH", None)),
+        )
     if name in ("poetry", "pipenv", "uv") and sub == "run":
         start = 2
         while start < len(argv) and argv[start].startswith("-"):

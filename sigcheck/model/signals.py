@@ -71,6 +71,11 @@ class ParsedSignal:
     error: str | None  # the parser's complaint
 
     @property
+    def catchable(self) -> bool:
+        """A signal the kernel can send and a process can handle (1-64, not KILL or STOP)."""
+        return self.number is not None and 1 <= self.number <= 64 and self.number not in (9, 19)
+
+    @property
     def name(self) -> str:
         if self.number is None:
             return self.raw

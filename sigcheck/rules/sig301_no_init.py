@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.signals import parse_signal
-from sigcheck.rules.apps import handles_in_code, only_interrupt
+from sigcheck.rules.apps import only_interrupt, stops_on
 from sigcheck.rules.base import Context, Rule
 
 _GRACE = "after the grace period (10 s in Docker, 30 s in Kubernetes)"
@@ -20,8 +20,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     if link is None or not link.pid1:
         return
     signal = ctx.chain.stopsignal
-    if parse_signal(signal).error is not None:
-        return  # an invalid STOPSIGNAL is SIG401's finding
+    if not parse_signal(signal).catchable:
+        return  # an invalid, unresolved or uncatchable STOPSIGNAL is SIG401's business
     program = " ".join(link.argv)
     app = link.app
     alternatives = "(or run the container with `docker run --init` / compose `init: true`)"
@@ -36,20 +36,24 @@ def check(ctx: Context) -> Iterator[Finding]:
         if finding is not None:
             yield finding
         return
-    if signal in app.pid1_exits_on or handles_in_code(link) or only_interrupt(link):
-        return  # it stops; only_interrupt is SIG402's recommendation (STOPSIGNAL SIGINT)
-    if app.handles_signals and app.graceful is not None:
-        return  # a server with its own handlers; a wrong signal is SIG402's business
+    if stops_on(link, signal) or only_interrupt(link, signal) or app.handles_signals:
+        return  # it stops; a better signal (SIGINT for KeyboardInterrupt) is SIG402's advice
+    if signal != "SIGTERM" and stops_on(link, "SIGTERM"):
+        return  # it would stop on SIGTERM: the STOPSIGNAL is wrong, which SIG402 reports
     exits = ", ".join(sorted(app.pid1_exits_on))
     default = (
         f"without a handler it exits on {exits} only" if exits else "without a handler it exits on no signal"
     )
-    looked = (
-        "no handler was found in its entry file" if link.app_text else "its entry file could not be checked"
-    )
+    if app.handler_patterns:
+        looked = (
+            "no handler was found in its entry file"
+            if link.app_text
+            else "its entry file could not be checked"
+        )
+        default += f"; {looked}"
     message = (
-        f"{app.label} (`{program}`) is PID 1 without an init: as PID 1 it ignores {signal} ({default}; "
-        f"{looked}), so `docker stop` waits out the grace period and SIGKILLs it, and nobody reaps zombie "
+        f"{app.label} (`{program}`) is PID 1 without an init: as PID 1 it ignores {signal} ({default}), "
+        "so `docker stop` waits out the grace period and SIGKILLs it, and nobody reaps zombie "
         f"processes. Put an init in front {alternatives}, or handle {signal} in the app."
     )
     finding = ctx.link_finding(RULE, link, message, fix=_INIT_FIX)

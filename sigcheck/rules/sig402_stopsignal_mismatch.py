@@ -6,19 +6,10 @@ from collections.abc import Iterator
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.load.dockerfile import Instruction
-from sigcheck.rules.apps import only_interrupt
+from sigcheck.model.signals import parse_signal
+from sigcheck.rules.apps import only_interrupt, stops_on
 from sigcheck.rules.base import Context, Rule
-
-
-def _reaches_app(ctx: Context) -> bool:
-    """The stop signal gets to the app unchanged: it is PID 1 or an init's child."""
-    app = ctx.chain.app
-    if app is None:
-        return False
-    if app.pid1:
-        return True
-    init = ctx.chain.init_before(app)
-    return init is not None and init.pid1
+from sigcheck.rules.edits import stopsignal_edit
 
 
 def _location(ctx: Context) -> Instruction | None:
@@ -33,44 +24,52 @@ def _location(ctx: Context) -> Instruction | None:
 
 def check(ctx: Context) -> Iterator[Finding]:
     link = ctx.chain.app
-    if link is None or link.app is None or not _reaches_app(ctx):
+    if link is None or link.app is None or not parse_signal(ctx.chain.stopsignal).catchable:
         return
+    signal = ctx.chain.delivered(link)
+    if signal is None:
+        return  # nothing reaches the app: the rules about the chain say why
     app = link.app
-    signal = ctx.chain.stopsignal
     where = _location(ctx)
     if where is None:
         return
-    inherited = ctx.stage.config.base.stopsignal if ctx.stage.config.base is not None else None
-    if only_interrupt(link) and signal != "SIGINT":
+    program = " ".join(link.argv)
+    config = ctx.stage.config
+    inherited = config.base.stopsignal if config.base is not None else None
+    overrides = config.stopsignal is not None and config.stopsignal.instruction is not None
+    if only_interrupt(link, signal):
+        effect = "it ignores as PID 1" if link.pid1 else "kills it at once, skipping the cleanup"
         message = (
-            f"{app.label} (`{' '.join(link.argv)}`) handles KeyboardInterrupt but installs no {signal} "
-            f"handler: `docker stop` sends {signal}, which "
-            + ("it ignores as PID 1" if link.pid1 else "kills it at once, skipping the cleanup")
-            + ". Make Docker send SIGINT, which Python turns into KeyboardInterrupt."
+            f"{app.label} (`{program}`) handles KeyboardInterrupt but installs no {signal} handler: "
+            f"`docker stop` sends {signal}, which {effect}. Make Docker send SIGINT, which Python "
+            "turns into KeyboardInterrupt."
         )
-        yield ctx.finding(RULE, where, message, fix="STOPSIGNAL SIGINT")
+        edit = stopsignal_edit(ctx, "SIGINT")
+        yield ctx.finding(RULE, where, message, severity=Severity.ERROR, fix="STOPSIGNAL SIGINT", edit=edit)
         return
     if app.id == "uwsgi" and signal == "SIGTERM" and app.term_flag and app.term_flag in link.argv:
         return
-    reason = app.avoid_reason(signal)
-    if app.graceful is None and reason is None:
-        return
     if app.graceful == signal:
         return
-    if reason is None and signal in app.pid1_exits_on:
-        return  # it stops cleanly on this signal too
-    severity = Severity.ERROR if reason and "SIGKILL" in reason else Severity.WARNING
+    reason = app.avoid_reason(signal)
+    stops = stops_on(link, signal)
     wanted = app.graceful
-    message = f"{app.label} gets {signal} at `docker stop`"
-    message += f": {reason}." if reason else ", which is not its graceful-stop signal."
+    if reason is None and stops is False and (wanted or stops_on(link, "SIGTERM")):
+        wanted = wanted or "SIGTERM"
+        source = " (inherited from the base image)" if not overrides else ""
+        reason = f"it ignores {signal}{source} {'as PID 1' if link.pid1 else ''}".rstrip()
+        reason += ", so the container is SIGKILLed after the grace period"
+    if reason is None:
+        if wanted is None or stops:
+            return  # no graceful signal of its own, or it stops cleanly on this one too
+        reason = "which is not its graceful-stop signal"
+        message = f"{app.label} gets {signal} at `docker stop`, {reason}."
+    else:
+        message = f"{app.label} gets {signal} at `docker stop`: {reason}."
+    severity = Severity.ERROR if "SIGKILL" in reason else Severity.WARNING
     if wanted:
         message += f" Its graceful stop is {wanted}."
-    if (
-        inherited
-        and inherited == wanted
-        and ctx.stage.config.stopsignal is not None
-        and ctx.stage.config.stopsignal.instruction is not None
-    ):
+    if inherited and inherited == wanted and overrides:
         message += f" The base image already sets STOPSIGNAL {inherited}; this line overrides it."
     if app.note:
         message += f" Also: {app.note}."

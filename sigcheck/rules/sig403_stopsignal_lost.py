@@ -6,15 +6,8 @@ from collections.abc import Iterator
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.image import Stage
+from sigcheck.model.signals import parse_signal
 from sigcheck.rules.base import Context, Rule
-
-# signal-semantics.md §5 Table 5b: what each launcher does with each signal as PID 1.
-_DROPPED = {
-    "su": {"SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"},
-    "runuser": {"SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"},
-    "timeout": {"SIGUSR1", "SIGUSR2", "SIGWINCH"},
-}
-_REWRITTEN = {"su": {"SIGINT": "SIGTERM", "SIGQUIT": "SIGTERM"}}
 
 
 def _ancestors(stage: Stage) -> set[int]:
@@ -39,31 +32,42 @@ def check(ctx: Context) -> Iterator[Finding]:
                     "Set it in the final stage."
                 )
                 yield ctx.finding(RULE, ins, message, severity=Severity.WARNING)
-    signal = ctx.chain.stopsignal
+    if parse_signal(ctx.chain.stopsignal).error is not None:
+        return
     for link in ctx.chain.links:
-        if not link.pid1:
+        if link.role not in ("launcher", "init") or link.origin is None or link.origin.instruction is None:
             continue
-        name = link.launcher.name if link.launcher is not None else None
-        rewrites = dict(link.init.rewrites) if link.init is not None else {}
-        origin = link.origin
-        if origin is None or origin.instruction is None:
+        before = ctx.chain.delivered(link)
+        if before is None:
+            break  # nothing gets this far; other rules say why
+        launcher, init = link.launcher, link.init
+        if launcher is not None:
+            after = launcher.passes(before)
+            who = launcher.name
+        elif init is not None:
+            rewritten = dict(init.rewrites).get(before, before)
+            after = None if rewritten == "none" else rewritten
+            who = init.id
+        else:
             continue
-        if (name in _DROPPED and signal in _DROPPED[name]) or rewrites.get(signal) == "none":
-            who = name or (link.init.id if link.init else link.program)
+        if after is None:
             message = (
-                f"{who} is PID 1 and drops {signal}: the app never receives the stop signal and is SIGKILLed "
-                "after the grace period. Start the app with an exec-style tool instead (gosu, setpriv), "
-                "or let the signal through."
+                f"{who} drops {before}: the app never receives the stop signal and is SIGKILLed after "
+                "the grace period. Start the app with an exec-style tool instead (gosu, setpriv), or "
+                "let the signal through."
             )
-            yield ctx.finding(RULE, origin.instruction, message, severity=Severity.ERROR)
-        elif (name in _REWRITTEN and signal in _REWRITTEN[name]) or signal in rewrites:
-            target = _REWRITTEN.get(name or "", {}).get(signal) or rewrites.get(signal)
-            who = name or (link.init.id if link.init else link.program)
+            finding = ctx.link_finding(RULE, link, message, severity=Severity.ERROR)
+        elif after != before and launcher is not None:
+            # An init's --rewrite is deliberate; a launcher rewriting the signal is not.
             message = (
-                f"{who} is PID 1 and turns {signal} into {target} before the app sees it, so the graceful "
-                f"stop the STOPSIGNAL asks for does not happen."
+                f"{who} turns {before} into {after} before the app sees it, so the graceful stop the "
+                "STOPSIGNAL asks for does not happen."
             )
-            yield ctx.finding(RULE, origin.instruction, message, severity=Severity.WARNING)
+            finding = ctx.link_finding(RULE, link, message, severity=Severity.WARNING)
+        else:
+            continue
+        if finding is not None:
+            yield finding
 
 
 RULE = Rule(

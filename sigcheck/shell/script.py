@@ -26,7 +26,15 @@ from sigcheck.shell.words import SimpleCommand, simple_command
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["Outcome", "ScriptAnalysis", "TrapInfo", "analyse_script", "branch_outcomes", "shebang_of"]
+__all__ = [
+    "Outcome",
+    "ScriptAnalysis",
+    "TrapInfo",
+    "analyse_script",
+    "args_index",
+    "branch_outcomes",
+    "shebang_of",
+]
 
 Kind = Literal["exec", "foreground", "background"]
 
@@ -167,8 +175,8 @@ class _Path:
 
 
 class _Walker:
-    def __init__(self, root: Node, first_arg: str | None = None) -> None:
-        self.first_arg = first_arg  # the script's $1 when the chain knows it
+    def __init__(self, root: Node, args: tuple[str, ...] | None = None) -> None:
+        self.args = args  # the script's arguments, when the chain knows them
         self.functions: dict[str, Node] = {}
         self.depth = 0
         # Functions defined at the top level (where entry scripts define them): walking every
@@ -236,6 +244,10 @@ class _Walker:
                 if name == "set" and cmd.words[1:2] == ("--",):
                     positional = _substitute(cmd.words[2:], positional)
                     continue
+                if name == "shift":
+                    count = cmd.words[1] if len(cmd.words) > 1 else "1"
+                    positional = _shift(positional, int(count) if count.isdigit() else 1)
+                    continue
                 if name == "trap":
                     trap = self._trap(cmd)
                     if trap is not None:
@@ -272,7 +284,7 @@ class _Walker:
                 results: list[_Path] = []
                 certain: _Path | None = None
                 for condition, statements in branches:
-                    verdict = _evaluate(condition, _first(positional, self.first_arg)) if condition else None
+                    verdict = _evaluate(condition, _first(positional, self.args)) if condition else None
                     if verdict is False:
                         # Not taken with the image's own arguments, but `docker run IMAGE ARGS` may take it.
                         other = self.walk(statements, positional, list(traps))
@@ -421,13 +433,41 @@ def _all(root: Node) -> list[Node]:
     return out
 
 
-def _first(positional: tuple[str, ...] | None, first_arg: str | None) -> str | None:
-    if positional is None or not positional:
-        return first_arg
-    head = positional[0]
-    if head in ('"$@"', "$@", '"${@}"', "${@}"):
-        return first_arg
-    return None if "$" in head else head.strip("\"'")
+def args_from(index: int) -> str:
+    """A word standing for the script's arguments from `index` on (after `shift`)."""
+    return f"\x00@{index}"
+
+
+def args_index(word: str) -> int | None:
+    return int(word[2:]) if word.startswith("\x00@") and word[2:].isdigit() else None
+
+
+def _shift(positional: tuple[str, ...] | None, count: int) -> tuple[str, ...]:
+    if positional is None:
+        return (args_from(count),)
+    out = list(positional)
+    while count and out:
+        index = args_index(out[0])
+        if index is not None:
+            out[0] = args_from(index + count)
+            break
+        out.pop(0)
+        count -= 1
+    return tuple(out)
+
+
+def _first(positional: tuple[str, ...] | None, args: tuple[str, ...] | None) -> str | None:
+    """The script's $1 at this point, when known."""
+    index = 0 if positional is None else args_index(positional[0]) if positional else None
+    if positional and index is None:
+        head = positional[0]
+        if head in ('"$@"', "$@", '"${@}"', "${@}"):
+            index = 0
+        else:
+            return None if "$" in head else head.strip("\"'")
+    if args is None or index is None:
+        return None
+    return args[index] if index < len(args) else ""
 
 
 _TESTS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -515,12 +555,12 @@ def _substitute(words: tuple[str, ...], positional: tuple[str, ...] | None) -> t
 
 
 @lru_cache(maxsize=256)
-def analyse_script(text: str, first_arg: str | None = None) -> ScriptAnalysis:
-    """Every path out of the script; `first_arg` is its $1 when known (it decides
-    `if [ "${1#-}" != "$1" ]; then set -- app "$@"; fi`)."""
+def analyse_script(text: str, args: tuple[str, ...] | None = None) -> ScriptAnalysis:
+    """Every path out of the script; `args` are its arguments when known (they decide
+    `if [ "${1#-}" != "$1" ]; then set -- app "$@"; fi` and follow `shift`)."""
     shebang, crlf = shebang_of(text)
     tree = parse_shell(text.replace("\r\n", "\n"))
-    walker = _Walker(tree.root_node, first_arg)
+    walker = _Walker(tree.root_node, args)
     top = [s for s in walker.statements(tree.root_node) if s.type != "function_definition"]
     outcomes = walker.outcomes(top, None)
     return ScriptAnalysis(shebang, crlf, tuple(outcomes), tree.root_node.has_error, tuple(walker.functions))
