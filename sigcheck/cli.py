@@ -357,6 +357,19 @@ def _write(fmt: str, destination: str | None, reports: list[FileReport], seconds
     help=f"Lint in N processes; 0 picks one per CPU for {PARALLEL_FROM} files or more, else 1. "
     "Output is the same whatever N.",
 )
+@click.option(
+    "--fix",
+    "apply_fixes",
+    is_flag=True,
+    help="Rewrite the files in place with the safe fixes (those marked [fixable]); report what remains.",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the safe fixes as a unified diff on standard output and change nothing; "
+    "exit 1 when there is a change.",
+)
 @click.option("--debug", is_flag=True, help="Let an internal error stop sigcheck with its traceback.")
 def check(
     paths: tuple[str, ...],
@@ -371,6 +384,8 @@ def check(
     isolated: bool,
     max_file_size: int | None,
     jobs: int,
+    apply_fixes: bool,
+    show_diff: bool,
     debug: bool,
 ) -> None:
     """Lint Dockerfiles for container signal-handling pitfalls.
@@ -380,6 +395,8 @@ def check(
     """
     started = time.perf_counter()
     outputs = _outputs(formats, output)
+    if apply_fixes or show_diff:
+        outputs = _fix_outputs(outputs, formats, output, apply_fixes, show_diff, paths)
     from sigcheck.lint import LintOptions
     from sigcheck.load.files import DEFAULT_MAX_BYTES
     from sigcheck.rules import ALL_RULES
@@ -398,14 +415,74 @@ def check(
     )
     threshold = failure_threshold or config.failure_threshold or "warning"
     files, problems = _expand_paths(paths)
-    reports = problems + _lint_all(files, options, _want_progress(outputs), _workers(jobs, len(files)))
+    workers = _workers(jobs, len(files))
+    reports = problems + _lint_all(files, options, _want_progress(outputs), workers)
+    fixed_ok, changes = True, False
+    if apply_fixes or show_diff:
+        reports, fixed_ok, changes = _fix(reports, problems, files, options, apply_fixes, workers)
     for report in reports:
         if report.error is not None:
             click.echo(f"sigcheck: {_safe(report.path)}: {report.error}", err=True)
     seconds = time.perf_counter() - started
     written = all([_write(fmt, destination, reports, seconds) for fmt, destination in outputs])
     code = _exit_code(reports, threshold)
-    sys.exit(code if written else 2)
+    if show_diff and changes and code == 0:
+        code = 1  # --diff: 1 when there is a change, whatever the threshold says
+    sys.exit(code if written and fixed_ok else 2)
+
+
+def _fix_outputs(
+    outputs: list[tuple[str, str | None]],
+    formats: tuple[str, ...],
+    output: str | None,
+    apply_fixes: bool,
+    show_diff: bool,
+    paths: tuple[str, ...],
+) -> list[tuple[str, str | None]]:
+    """--fix/--diff: check the combination; --diff keeps standard output for the diff."""
+    if apply_fixes and show_diff:
+        raise click.UsageError("--fix and --diff exclude each other: --diff only shows what --fix writes")
+    if "-" in paths:
+        raise click.UsageError("--fix and --diff need files: standard input cannot be rewritten")
+    if not show_diff:
+        return outputs
+    if any(destination is None for _, destination in outputs) and (formats or output == "-"):
+        raise click.UsageError(
+            "--diff writes the diff to standard output; write the report to a file "
+            "(--format FORMAT:FILE or --output FILE)"
+        )
+    return [(fmt, destination) for fmt, destination in outputs if destination is not None]
+
+
+def _fix(
+    reports: list[FileReport],
+    problems: list[FileReport],
+    files: list[str],
+    options: LintOptions,
+    apply_fixes: bool,
+    workers: int,
+) -> tuple[list[FileReport], bool, bool]:
+    """Run --fix or --diff: (the reports to show, no file failed to be written, something
+    changed). --fix reports what is left after writing; --diff the findings as they are."""
+    from sigcheck.fix import plan_fixes, summary, unified_diff, write_fixes
+
+    fixable = [r.path for r in reports if r.error is None and any(f.fix_safe for f in r.findings)]
+    result = plan_fixes(fixable, options)
+    changed = result.changed
+    failures: list[tuple[str, str]] = []
+    if apply_fixes:
+        failures = write_fixes(changed)
+        for path, why in failures:
+            click.echo(f"sigcheck: {_safe(path)}: {why}", err=True)
+        if len(failures) < len(changed):
+            reports = problems + _lint_all(files, options, False, workers)
+    else:
+        sys.stdout.write(unified_diff(changed))
+        sys.stdout.flush()
+    ok = not failures
+    for line in summary(result, applied=apply_fixes, unwritten=[path for path, _ in failures]):
+        click.echo(f"sigcheck: {_safe(line)}", err=True)
+    return reports, ok, bool(changed)
 
 
 @main.command("rules", context_settings=CONTEXT_SETTINGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-__all__ = ["DOCS_URL", "Finding", "Severity"]
+__all__ = ["DOCS_URL", "Edit", "Finding", "Severity"]
 
 DOCS_URL = "https://github.com/sigcheck/sigcheck/blob/main/rules/{rule}.md"
 
@@ -29,6 +29,47 @@ class Severity(IntEnum):
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A safe, machine-applicable fix: replace one span of one file.
+
+    Lines and columns are 1-based and count characters of the line without its
+    terminator (and, on line 1, without a UTF-8 BOM), as a finding's do;
+    `end_column` is just past the span, so an insertion has
+    `(end_line, end_column) == (line, column)`. `original` is the text the span
+    holds now (lines joined with "\n"): `sigcheck --fix` refuses an edit whose
+    span no longer holds it. A "\n" in `replacement` is written as the line
+    ending of the line the span starts on.
+    """
+
+    path: str  # as the finding's path: the Dockerfile as given, or the entry script
+    file: str  # the file to write: absolute, symlinks resolved (inside the build context)
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    replacement: str
+    original: str = ""
+
+    @property
+    def start(self) -> tuple[int, int]:
+        return (self.line, self.column)
+
+    @property
+    def end(self) -> tuple[int, int]:
+        return (self.end_line, self.end_column)
+
+    def overlaps(self, other: Edit) -> bool:
+        """Two edits of one file touch the same text, or insert at the same point or
+        where the other replaces text (their order would be ambiguous)."""
+        if self.start == self.end or other.start == other.end:
+            point, span = (self, other) if self.start == self.end else (other, self)
+            if span.start == span.end:
+                return point.start == span.start
+            return span.start <= point.start < span.end
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     name: str
@@ -41,6 +82,12 @@ class Finding:
     message: str
     fix: str | None = None
     chain: tuple[str, ...] | None = None
+    edit: Edit | None = None  # set only when `fix` is safe to apply mechanically (`--fix`)
+
+    @property
+    def fix_safe(self) -> bool:
+        """`sigcheck --fix` can apply this finding's fix."""
+        return self.edit is not None
 
     @property
     def doc_url(self) -> str:

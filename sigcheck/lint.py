@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sigcheck.findings import Finding, Severity
@@ -43,12 +43,20 @@ class FileReport:
     lines: list[str] | None = None  # source lines, kept for code frames
 
 
-def lint_text(text: str, path: str, options: LintOptions = LintOptions()) -> list[Finding]:
-    """Lint Dockerfile text; raises LoadError for what cannot be linted."""
-    return _lint(text, path, options)[0]
+def lint_text(
+    text: str, path: str, options: LintOptions = LintOptions(), overlay: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """Lint Dockerfile text; raises LoadError for what cannot be linted.
+
+    `overlay` maps real paths of build-context files to the text to read instead of
+    theirs: `--fix` and `--diff` re-lint the entry scripts they rewrote before (or
+    without) writing them."""
+    return _lint(text, path, options, overlay)[0]
 
 
-def _lint(text: str, path: str, options: LintOptions) -> tuple[list[Finding], list[str]]:
+def _lint(
+    text: str, path: str, options: LintOptions, overlay: Mapping[str, str] | None = None
+) -> tuple[list[Finding], list[str]]:
     try:
         parsed = parse_dockerfile(text)
     except DockerfileSyntaxError as exc:
@@ -61,6 +69,8 @@ def _lint(text: str, path: str, options: LintOptions) -> tuple[list[Finding], li
     if stage is None:
         raise LoadError("no FROM instruction: not a Dockerfile BuildKit can build")
     build_context = _build_context(path, model, stage, options)
+    if overlay:
+        build_context._cache.update(overlay)  # read() serves its cache, keyed by real path
     chain = build_chain(stage, model, build_context)
     ctx = Context(path, parsed, model, stage, chain, build_context, assume_init=options.assume_init)
     findings: list[Finding] = []

@@ -102,8 +102,16 @@ class Fixture:
         return named - self.firing()
 
 
+# fixtures/fix/ holds --fix cases (before/ and after/ trees), checked by tests/test_fix.py.
+_NOT_FIXTURES = frozenset({"fix"})
+
+
 def _fixture_names() -> list[str]:
-    return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(
+        p.name
+        for p in FIXTURES.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in _NOT_FIXTURES
+    )
 
 
 def _load(name: str) -> Fixture:

@@ -366,7 +366,7 @@ def test_json_contract_unchanged(repo: Path) -> None:
     for finding in document["findings"]:
         assert set(finding) == {
             "rule", "name", "severity", "path", "line", "column", "end_line", "end_column",
-            "message", "fix", "chain", "url",
+            "message", "fix", "fix_applicable", "edit", "chain", "url",
         }  # fmt: skip
         assert finding["path"].startswith("services/")
 

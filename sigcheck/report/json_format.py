@@ -6,10 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sigcheck.findings import Finding
+from sigcheck.findings import Edit, Finding
 from sigcheck.lint import FileReport
 
-__all__ = ["finding_dict", "render_json"]
+__all__ = ["edit_dict", "finding_dict", "render_json"]
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -24,8 +24,22 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "end_column": finding.end_column,
         "message": finding.message,
         "fix": finding.fix,
+        "fix_applicable": finding.fix_safe,
+        "edit": edit_dict(finding.edit) if finding.edit is not None else None,
         "chain": list(finding.chain) if finding.chain else None,
         "url": finding.doc_url,
+    }
+
+
+def edit_dict(edit: Edit) -> dict[str, Any]:
+    """What `--fix` would do: replace this span (1-based, end exclusive) of `path`."""
+    return {
+        "path": edit.path,
+        "line": edit.line,
+        "column": edit.column,
+        "end_line": edit.end_line,
+        "end_column": edit.end_column,
+        "replacement": edit.replacement,
     }
 
 

@@ -155,6 +155,7 @@ def render_sarif(reports: Sequence[FileReport], *, root: str | None = None) -> s
             properties["chain"] = list(finding.chain)
         if finding.fix:
             properties["fix"] = finding.fix
+            properties["fixApplicable"] = finding.fix_safe  # `sigcheck --fix` applies it
         result["properties"] = properties
         results.append(result)
     notifications = [

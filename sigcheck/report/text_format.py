@@ -69,7 +69,8 @@ def _finding_lines(finding: Finding, source: list[str] | None, report_path: str)
     ]
     out += _frame(finding, source)
     if finding.fix:
-        out.append([("green", "    fix: "), ("", printable(finding.fix))])
+        label = "    fix [fixable]: " if finding.fix_safe else "    fix: "
+        out.append([("green", label), ("", printable(finding.fix))])
     if finding.chain:
         out.append([("dim", "    chain: " + printable(" -> ".join(finding.chain)))])
     out.append([("dim", f"    see: {finding.doc_url}")])
@@ -115,6 +116,9 @@ def build_lines(reports: Sequence[FileReport], seconds: float | None) -> list[Li
                 finding, report.lines if finding.path == report.path else None, report.path
             )
         lines.append([])
+    fixable = sum(1 for report in reports for finding in report.findings if finding.fix_safe)
+    if fixable:
+        lines.append([("", f"{fixable} fixable with `sigcheck --fix` (`--diff` shows the changes first)")])
     lines.append(_summary(reports, seconds))
     return lines
 

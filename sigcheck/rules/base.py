@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sigcheck.findings import Finding, Severity
+from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.load.context import BuildContext
 from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
 from sigcheck.model.chain import LaunchChain, Link
@@ -50,6 +50,7 @@ class Context:
         *,
         severity: Severity | None = None,
         fix: str | None = None,
+        edit: Edit | None = None,
     ) -> Finding | None:
         """A finding about a link, where its words were written: the line of the entry
         script that starts it, or the ENTRYPOINT/CMD instruction."""
@@ -59,11 +60,11 @@ class Context:
         written_in_script = parent is not None and link.origin is parent.origin  # not passed in as "$@"
         if info is not None and info.origin is not None and info.outcome is not None and written_in_script:
             return self.script_finding(
-                rule, info.origin, info.outcome.line, message, severity=severity, fix=fix
+                rule, info.origin, info.outcome.line, message, severity=severity, fix=fix, edit=edit
             )
         if link.origin is None or link.origin.instruction is None:
             return None
-        return self.finding(rule, link.origin.instruction, message, severity=severity, fix=fix)
+        return self.finding(rule, link.origin.instruction, message, severity=severity, fix=fix, edit=edit)
 
     def script_finding(
         self,
@@ -75,6 +76,7 @@ class Context:
         severity: Severity | None = None,
         fix: str | None = None,
         columns: tuple[int, int] | None = None,
+        edit: Edit | None = None,
     ) -> Finding:
         """`columns` (1-based start, end) when the reported text is on that one line."""
         path, offset = self.script_path(origin)
@@ -94,6 +96,7 @@ class Context:
             message=message,
             fix=fix,
             chain=tuple(self.chain.describe()) or None,
+            edit=edit,
         )
 
     def finding(
@@ -104,6 +107,7 @@ class Context:
         *,
         severity: Severity | None = None,
         fix: str | None = None,
+        edit: Edit | None = None,
     ) -> Finding:
         return Finding(
             rule=rule.id,
@@ -117,6 +121,7 @@ class Context:
             message=message,
             fix=fix,
             chain=tuple(self.chain.describe()) or None,
+            edit=edit,
         )
 
 

@@ -8,44 +8,53 @@ the same question asked of the chain, so they are written once here.
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 from collections.abc import Callable, Iterator
 
-from sigcheck.findings import Finding, Severity
+from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.model.baseimages import shell_label
 from sigcheck.model.chain import Link
 from sigcheck.model.image import Command
 from sigcheck.rules.base import Context, Rule
+from sigcheck.rules.edits import (
+    exec_insertable,
+    instruction_edit,
+    json_string_spans,
+    plain_argv,
+    script_text,
+)
 from sigcheck.shell.command_string import CommandString
 
-__all__ = ["GRACE", "exec_form_fix", "insert_exec", "shell_link_findings"]
+__all__ = ["GRACE", "exec_form_fix", "insert_exec", "shell_link_findings", "shell_link_fix"]
 
 GRACE = "after the grace period (10 s in Docker, 30 s in Kubernetes)"
 
 
-def insert_exec(cs: CommandString) -> str | None:
-    """The command string with `exec` before its final command, when that is correct."""
-    if cs.final is None or cs.explicit_exec or cs.compound:
+def _exec_point(cs: CommandString) -> int | None:
+    """Byte offset in the string where `exec ` makes the final command replace the shell."""
+    if cs.final is None or cs.explicit_exec or cs.compound or cs.subshell:
         return None
     if cs.pipeline or cs.app_not_last or cs.background or cs.has_trap or cs.negated:
         return None
+    if not exec_insertable(cs.text, cs.final.name_byte):
+        return None
+    return cs.final.name_byte
+
+
+def insert_exec(cs: CommandString) -> str | None:
+    """The command string with `exec` before its final command, when that is correct."""
+    at = _exec_point(cs)
+    if at is None:
+        return None
     raw = cs.text.encode("utf-8", "surrogateescape")
-    at = cs.final.name_byte
     return (raw[:at] + b"exec " + raw[at:]).decode("utf-8", "surrogateescape")
 
 
 def exec_form_fix(cs: CommandString) -> list[str] | None:
-    """An exec-form argv equivalent to the string, if it is a plain command."""
-    final = cs.final
-    if final is None or cs.statements != 1 or not all(final.literal):
-        return None
-    if final.assignments or final.redirected or cs.subshell or cs.group or cs.compound:
-        return None
-    if cs.pipeline or cs.app_not_last or cs.background or cs.has_trap or cs.negated:
-        return None
-    words = list(final.words[1:] if cs.explicit_exec else final.words)
-    if any(c in w for w in words for c in "*?[~") or not words:
-        return None  # globs and ~ need a shell to expand
-    return words
+    """An exec-form argv equivalent to the string, if it is a plain command: the words
+    exactly as `sh -c` splits and unquotes them (sigcheck.rules.edits.plain_argv)."""
+    return plain_argv(cs.text)
 
 
 def _dockerfile_json(words: list[str]) -> str:
@@ -53,7 +62,8 @@ def _dockerfile_json(words: list[str]) -> str:
 
 
 def fix_for_shell_link(link: Link) -> str | None:
-    """The corrected ENTRYPOINT/CMD line for a shell link, when there is a safe one."""
+    """The corrected ENTRYPOINT/CMD line for a shell link, when there is one (a suggestion:
+    `shell_link_fix` says which one `--fix` may apply)."""
     cs = link.command_string
     origin = link.origin
     if cs is None or origin is None:
@@ -71,6 +81,114 @@ def fix_for_shell_link(link: Link) -> str | None:
     argv = list(origin.argv)
     argv[argv.index(cs.text)] = fixed
     return f"{keyword} {_dockerfile_json(argv)}"
+
+
+_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
+_SET_OPTIONS = frozenset({"errexit", "nounset", "pipefail", "xtrace"})
+# Options that change nothing for one simple command of literal words (-x only traces it).
+_OPTION = re.compile(r"[-+][euxc]*o?")
+# $1, ${1}, $@, $*, $#, ${#}, shift, getopts: the script looks at its arguments.
+_READS_ARGS = re.compile(r"\$(?:[0-9@*#]|\{[#!]?[0-9@*#])|\bshift\b|\bgetopts\b")
+_EXEC_ARGS = re.compile(r"""\bexec\s+("\$@"|"\$\{@\}")""")
+
+
+def _plain_shell(shell_argv: tuple[str, ...]) -> bool:
+    """`/bin/sh -c`, `bash -o pipefail -c` ...: a POSIX shell whose options do not matter."""
+    if not shell_argv:
+        return False
+    name = posixpath.basename(shell_argv[0])
+    options = list(shell_argv[1:])
+    if name == "busybox" and options[:1] == ["sh"]:
+        options = options[1:]
+    elif name not in _SHELLS:
+        return False
+    i = 0
+    while i < len(options):
+        word = options[i]
+        if not _OPTION.fullmatch(word) or word in ("-", "+"):
+            return False
+        if word.endswith("o"):
+            if i + 1 >= len(options) or options[i + 1] not in _SET_OPTIONS:
+                return False
+            i += 1
+        i += 1
+    return bool(options) and "c" in options[-1]
+
+
+def _reads_arguments(text: str) -> bool:
+    code = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("#"))
+    return bool(_READS_ARGS.search(_EXEC_ARGS.sub("", code)))
+
+
+def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
+    """Exec form runs the same argv: the shell is a plain POSIX `sh -c`, whatever runs
+    before it passes the command on without looking at it, and no other stage sees the
+    instruction differently (a shell-form ENTRYPOINT ignores CMD; exec form would not)."""
+    if not _plain_shell(link.argv[:-1]):
+        return False
+    if posixpath.basename(link.argv[0]) == "bash" and "BASH_ENV" in ctx.stage.config.env:
+        return False
+    for before in ctx.chain.links[: ctx.chain.links.index(link)]:
+        if before.role in ("wrapper", "init"):
+            continue
+        info = before.script
+        if before.role == "script" and info is not None and info.origin is not None:
+            text = script_text(ctx, info.origin)
+            if text is not None and not _reads_arguments(text):
+                continue  # it runs "$@" and never looks at it
+        return False  # an entrypoint may branch on "$1": `/bin/sh` now, the app after
+    ins = origin.instruction
+    for stage in ctx.model.stages:
+        config = stage.config
+        if origin.keyword == "ENTRYPOINT":
+            uses = config.entrypoint is not None and config.entrypoint.instruction is ins
+            if uses and config.cmd is not None and config.cmd.argv:
+                return False  # the CMD would become the app's arguments
+        else:
+            uses = config.cmd is not None and config.cmd.instruction is ins
+            if uses and stage is not ctx.stage and config.entrypoint is not None and config.entrypoint.argv:
+                return False
+    return True
+
+
+def shell_link_fix(ctx: Context, link: Link) -> tuple[str | None, Edit | None]:
+    """(fix text, safe edit) for a shell link: exec form for a plain command, else `exec`
+    before the last command; the text is what the edit writes when there is one."""
+    text = fix_for_shell_link(link)
+    cs = link.command_string
+    origin = link.origin
+    if cs is None or origin is None or origin.instruction is None:
+        return text, None
+    ins = origin.instruction
+    keyword = origin.keyword
+    if origin.form == "shell":
+        if cs.text != ins.rest:
+            return text, None
+        words = plain_argv(cs.text)
+        if words is not None and _exec_form_safe(ctx, link, origin):
+            value = _dockerfile_json(words)
+            edit = instruction_edit(ctx, ins, [(0, len(ins.rest), value)])
+            if edit is not None:
+                return f"{keyword} {value}", edit
+        at = _exec_point(cs) if link.shell != "none" else None
+        fixed = insert_exec(cs)
+        if at is None or fixed is None:
+            return text, None
+        offset = len(cs.text.encode("utf-8", "surrogateescape")[:at].decode("utf-8", "surrogateescape"))
+        edit = instruction_edit(ctx, ins, [(offset, offset, "exec ")])
+        return (f"{keyword} {fixed}", edit) if edit is not None else (text, None)
+    fixed = insert_exec(cs) if origin.form == "exec" and link.shell != "none" else None
+    if fixed is None:
+        return text, None
+    argv = list(origin.argv)
+    hits = [k for k, word in enumerate(argv) if word == cs.text]
+    spans = json_string_spans(ins.rest)
+    if len(hits) != 1 or spans is None or len(spans) != len(argv):
+        return text, None
+    start, end = spans[hits[0]]
+    argv[hits[0]] = fixed
+    edit = instruction_edit(ctx, ins, [(start, end, json.dumps(fixed, ensure_ascii=False))])
+    return (f"{keyword} {_dockerfile_json(argv)}", edit) if edit is not None else (text, None)
 
 
 def _app(link: Link) -> str:
@@ -133,7 +251,7 @@ def shell_link_findings(
         if ctx.chain.init_before(link) is not None:
             continue  # an init in front changes what happens: SIG304 reports it
         severity, message = _message(ctx, link, what(link))
-        fix = fix_for_shell_link(link)
+        fix, edit = shell_link_fix(ctx, link)
         if fix is None:
             message += " Start the app with `exec` as the last command, or use exec form."
-        yield ctx.finding(rule, origin.instruction, message, severity=severity, fix=fix)
+        yield ctx.finding(rule, origin.instruction, message, severity=severity, fix=fix, edit=edit)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.image import Command
 from sigcheck.rules.base import Context, Rule
+from sigcheck.rules.edits import instruction_edit, repair_json_array
 
 
 def _intended(text: str) -> list[str] | None:
@@ -47,7 +48,13 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
         elements = _intended(command.shell_string)
         fix = f"{command.keyword} {json.dumps(elements, ensure_ascii=False)}" if elements else None
-        yield ctx.finding(RULE, ins, message, fix=fix)
+        edit = None
+        repair = repair_json_array(ins.rest) if elements else None
+        # Safe only when the repaired text says, as JSON, what the author's text says as a
+        # Python/JavaScript list: `["\$PORT"]` (Python keeps the backslash) gets no edit.
+        if repair is not None and repair[1] == elements:
+            edit = instruction_edit(ctx, ins, repair[0])
+        yield ctx.finding(RULE, ins, message, fix=fix, edit=edit)
 
 
 RULE = Rule(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.rules.base import Context, Rule
+from sigcheck.rules.edits import script_exec_edit
 from sigcheck.rules.scripts import GRACE, columns_of, script_outcomes, where
 
 
@@ -22,7 +23,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"defers even its own traps until the foreground child exits); the app is SIGKILLed {GRACE}."
         )
         fix = None
-        if not outcome.pipeline and not outcome.loop:
+        edit = script_exec_edit(ctx, origin, outcome)
+        if edit is not None:
+            fix = edit.replacement.strip()  # the line as --fix writes it
+        elif not outcome.pipeline and not outcome.loop:
             fix = "exec " + command
         severity = None
         if not outcome.default_path:
@@ -30,7 +34,14 @@ def check(ctx: Context) -> Iterator[Finding]:
             message += " (This branch runs only when the container is started with other arguments.)"
             severity = Severity.WARNING
         yield ctx.script_finding(
-            RULE, origin, outcome.line, message, severity=severity, fix=fix, columns=columns_of(outcome)
+            RULE,
+            origin,
+            outcome.line,
+            message,
+            severity=severity,
+            fix=fix,
+            columns=columns_of(outcome),
+            edit=edit,
         )
 
 

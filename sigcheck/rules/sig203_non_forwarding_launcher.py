@@ -2,10 +2,68 @@
 
 from __future__ import annotations
 
+import json
+import posixpath
 from collections.abc import Iterator
 
-from sigcheck.findings import Finding, Severity
+from sigcheck.findings import Edit, Finding, Severity
+from sigcheck.model.chain import Link
+from sigcheck.model.files import locate_file
 from sigcheck.rules.base import Context, Rule
+from sigcheck.rules.edits import instruction_edit, plain_argv, script_text
+
+
+def _start_script(ctx: Context) -> str | None:
+    """`scripts.start` of the package.json in WORKDIR, read from the build context, when
+    `npm start` runs nothing else (no prestart/poststart)."""
+    context = ctx.context
+    if context is None:
+        return None
+    path = posixpath.join(ctx.stage.config.workdir, "package.json")
+
+    def exists(relative: str) -> bool:
+        return context.exists(relative) and not context.is_dir(relative)
+
+    origin = locate_file(ctx.model, ctx.stage, path, exists)
+    if origin is None or origin.kind != "context":
+        return None
+    text = script_text(ctx, origin)
+    try:
+        package = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    scripts = package.get("scripts") if isinstance(package, dict) else None
+    if not isinstance(scripts, dict) or "prestart" in scripts or "poststart" in scripts:
+        return None
+    start = scripts.get("start")
+    return start if isinstance(start, str) else None
+
+
+def _npm_start_fix(ctx: Context, link: Link) -> tuple[str, Edit] | None:
+    """`CMD ["npm", "start"]` -> `CMD ["node", "server.js"]` when package.json's start script
+    is a plain `node ...` command: the same process, without npm and its `sh -c`."""
+    origin = link.origin
+    if origin is None or origin.instruction is None or origin.form != "exec" or origin.argv != link.argv:
+        return None
+    argv = list(link.argv)
+    if not argv or posixpath.basename(argv[0]) != "npm":
+        return None
+    if argv[1:2] == ["start"]:
+        extra = argv[2:]
+    elif argv[1:3] in (["run", "start"], ["run-script", "start"]):
+        extra = argv[3:]
+    else:
+        return None
+    if extra and extra[0] != "--":
+        return None  # npm options: not ours to translate
+    start = _start_script(ctx)
+    words = plain_argv(start) if start is not None else None
+    if not words or words[0] != "node":
+        return None
+    value = json.dumps([*words, *extra[1:]], ensure_ascii=False)
+    ins = origin.instruction
+    edit = instruction_edit(ctx, ins, [(0, len(ins.rest), value)])
+    return (f"{origin.keyword} {value}", edit) if edit is not None else None
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -20,7 +78,15 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"Instead, {launcher.instead}."
         )
         severity = Severity.ERROR if launcher.severity == "error" else Severity.WARNING
-        finding = ctx.link_finding(RULE, link, message, severity=severity)
+        fix = _npm_start_fix(ctx, link) if launcher.name == "npm" else None
+        finding = ctx.link_finding(
+            RULE,
+            link,
+            message,
+            severity=severity,
+            fix=fix[0] if fix is not None else None,
+            edit=fix[1] if fix is not None else None,
+        )
         if finding is not None:
             yield finding
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.chain import Link
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.shell_wrapper import fix_for_shell_link
+from sigcheck.rules.edits import script_exec_edit
+from sigcheck.rules.shell_wrapper import shell_link_fix
 
 
 def _stays(link: Link) -> bool:
@@ -46,14 +47,18 @@ def check(ctx: Context) -> Iterator[Finding]:
             outcome = link.script.outcome
             assert outcome is not None
             fix = "exec " + " ".join(outcome.command.words) if outcome.kind == "foreground" else None
+            edit = script_exec_edit(ctx, link.script.origin, outcome)
+            if edit is not None:
+                fix = edit.replacement.strip()
             yield ctx.script_finding(
-                RULE, link.script.origin, outcome.line, message, severity=severity, fix=fix
+                RULE, link.script.origin, outcome.line, message, severity=severity, fix=fix, edit=edit
             )
             continue
         origin = link.origin
         if origin is None or origin.instruction is None:
             continue
-        yield ctx.finding(RULE, origin.instruction, message, severity=severity, fix=fix_for_shell_link(link))
+        fix, edit = shell_link_fix(ctx, link)
+        yield ctx.finding(RULE, origin.instruction, message, severity=severity, fix=fix, edit=edit)
 
 
 RULE = Rule(

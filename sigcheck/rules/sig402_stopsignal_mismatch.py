@@ -44,7 +44,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"`docker stop` sends {signal}, which {effect}. Make Docker send SIGINT, which Python "
             "turns into KeyboardInterrupt."
         )
-        edit = stopsignal_edit(ctx, "SIGINT")
+        edit = stopsignal_edit(ctx, "SIGINT", link)
         yield ctx.finding(RULE, where, message, severity=Severity.ERROR, fix="STOPSIGNAL SIGINT", edit=edit)
         return
     if app.id == "uwsgi" and signal == "SIGTERM" and app.term_flag and app.term_flag in link.argv:
@@ -78,7 +78,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         if wanted
         else (f"add {app.term_flag} to the command" if app.term_flag else None)
     )
-    yield ctx.finding(RULE, where, message, severity=severity, fix=fix)
+    edit = stopsignal_edit(ctx, wanted, link) if wanted else None
+    yield ctx.finding(RULE, where, message, severity=severity, fix=fix, edit=edit)
 
 
 RULE = Rule(
