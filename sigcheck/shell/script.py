@@ -563,7 +563,24 @@ def analyse_script(text: str, args: tuple[str, ...] | None = None) -> ScriptAnal
     walker = _Walker(tree.root_node, args)
     top = [s for s in walker.statements(tree.root_node) if s.type != "function_definition"]
     outcomes = walker.outcomes(top, None)
+    lines = text.replace("\r\n", "\n").split("\n")
+    outcomes = [o.but(command=_char_columns(o.command, lines)) for o in outcomes]
     return ScriptAnalysis(shebang, crlf, tuple(outcomes), tree.root_node.has_error, tuple(walker.functions))
+
+
+def _char_columns(command: SimpleCommand, lines: list[str]) -> SimpleCommand:
+    """tree-sitter counts columns in UTF-8 bytes; findings count characters."""
+
+    def chars(row: int, byte_col: int) -> int:
+        if row >= len(lines):
+            return byte_col
+        return len(lines[row].encode("utf-8", "surrogateescape")[:byte_col].decode("utf-8", "replace"))
+
+    return replace(
+        command,
+        start_col=chars(command.start_row, command.start_col),
+        end_col=chars(command.end_row, command.end_col),
+    )
 
 
 def branch_outcomes(node: Node) -> list[Outcome]:
