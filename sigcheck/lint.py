@@ -61,7 +61,10 @@ def _lint(
         parsed = parse_dockerfile(text)
     except DockerfileSyntaxError as exc:
         raise LoadError(f"BuildKit would reject this file: {exc}") from None
-    model = build_model(parsed)
+    try:
+        model = build_model(parsed)
+    except DockerfileSyntaxError as exc:
+        raise LoadError(f"BuildKit would reject this file: {exc}") from None
     try:
         stage = model.target(options.target)
     except UnknownTarget as exc:

@@ -229,7 +229,7 @@ def parse_check_directive(value: str) -> frozenset[str]:
 def comment_map(text: str) -> dict[int, str]:
     """Full-line `#` comments of a shell script: line -> text after '#' (not the shebang)."""
     comments: dict[int, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         stripped = line.lstrip()
         if stripped.startswith("#") and not (number == 1 and stripped.startswith("#!")):
             comments[number] = stripped[1:].strip()
@@ -295,7 +295,7 @@ def dockerfile_ignores(path: str, parsed: ParsedDockerfile) -> list[Ignore]:
             )
     for ins in instructions:
         for heredoc in ins.heredocs:
-            body = heredoc.content.splitlines()
+            body = _lines(heredoc.content)
             inside = script_ignores(path, comment_map(heredoc.content), body, heredoc.start_line - 1)
             for ignore in inside:
                 ignore.anchor = ins.start_line
@@ -385,7 +385,7 @@ def _context_script_ignores(ctx: Context) -> list[Ignore]:
             text = ctx.context.read(origin.context_path)
         except (OutsideContext, LoadError):
             continue  # the chain says why it could not read the script
-        ignores += script_ignores(path, comment_map(text), text.splitlines())
+        ignores += script_ignores(path, comment_map(text), _lines(text))
     return ignores
 
 
@@ -491,3 +491,12 @@ def _unused_finding(ignore: Ignore, unused: list[str], reasons: list[str]) -> Fi
         message=message,
         fix=fix,
     )
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as the shell and BuildKit count them: split at \n only (str.splitlines() also
+    splits at a lone CR, form feed or U+2028, which are characters inside a line there)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]

@@ -185,7 +185,6 @@ EXPONENTIAL = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=EXPONENTIAL)
 def test_recursive_function_in_an_entry_script_terminates() -> None:
     text = (
         "FROM debian:bookworm-slim\nCOPY <<EOF /run.sh\n#!/bin/sh\nf() { f; f; }\nf\nEOF\n"
@@ -204,7 +203,6 @@ def _function_tree(depth: int) -> str:
     return f'FROM debian:bookworm-slim\nCOPY <<EOF /run.sh\n{script}EOF\nENTRYPOINT ["/run.sh"]\n'
 
 
-@pytest.mark.xfail(strict=True, reason=EXPONENTIAL)
 def test_functions_calling_functions_take_linear_time() -> None:
     """f0 calls f1 twice, f1 calls f2 twice...: 4 more levels must not cost 16 times as much."""
     time_8, time_12 = _measure("functions-calling-functions", [8, 12], 1)
@@ -219,7 +217,6 @@ SELF_COPY = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=SELF_COPY)
 def test_stage_copying_from_itself_terminates() -> None:
     text = "FROM e AS s\n" + "COPY --from=s / /\n" * 4 + 'ENTRYPOINT ["app"]\n'
     try:

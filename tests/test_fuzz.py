@@ -197,7 +197,6 @@ NESTED_SHELL_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=NESTED_SHELL_BUG)
 @pytest.mark.parametrize(
     "text",
     [
@@ -211,15 +210,6 @@ def test_nested_shell_in_exec_form_is_linted(text: str) -> None:
     assert check_input(text, NOWHERE, timeout=TIMEOUT) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: load/dockerfile.py keeps the leading tabs of a `<<-EOF` heredoc body; BuildKit "
-        "strips them (parser.ChompHeredocContent) before writing the file, so `COPY <<-EOF "
-        "/run.sh` with a tab-indented script loses its shebang: SIG201 is missed and /run.sh "
-        "is reported as an unknown app (SIG301)"
-    ),
-)
 def test_chomped_heredoc_script_is_analysed() -> None:
     text = 'FROM debian\nCOPY <<-EOF /run.sh\n\t#!/bin/sh\n\tnode server.js\n\tEOF\nENTRYPOINT ["/run.sh"]\n'
     findings = lint_text(text, NOWHERE)
@@ -233,16 +223,6 @@ RUN_WRITTEN = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: model/generated.py numbers a script written by `RUN cat <<EOF > /run.sh` from the "
-        "heredoc's row in a re-assembled RUN text, so its findings point at the wrong Dockerfile "
-        "line: one line up per continuation line before the heredoc, and one line up when the "
-        "body starts with a blank line (SIG201 on `#!/bin/sh` or `set -e` instead of "
-        "`node server.js`); inline ignores miss it the same way"
-    ),
-)
 @pytest.mark.parametrize("text", RUN_WRITTEN, ids=["after-continuations", "blank-first-line"])
 def test_run_written_script_points_at_the_command(text: str) -> None:
     findings = [f for f in lint_text(text, NOWHERE) if f.rule == "SIG201"]
@@ -271,15 +251,6 @@ def test_script_finding_columns_count_characters() -> None:
     assert line[finding.column - 1 : finding.end_column - 1] == "node server.js"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: pragmas.py numbers an entry script's lines with str.splitlines(), which also breaks "
-        "at a lone CR, \\f, \\v, \\x1c-\\x1e, \\x85 and U+2028/U+2029 (sigcheck and BuildKit "
-        "break at \\n only): after such a character an ignore comment lands one line late, does "
-        "not silence the finding it precedes, and SIG001 points past the end of a line"
-    ),
-)
 @pytest.mark.parametrize("odd", ["\u2028", "\x0c", "\r"], ids=["U+2028", "form-feed", "lone-CR"])
 def test_ignore_comment_in_a_script_after_an_odd_line_break(odd: str) -> None:
     text = (
@@ -289,14 +260,6 @@ def test_ignore_comment_in_a_script_after_an_odd_line_break(odd: str) -> None:
     assert [f.rule for f in lint_text(text, NOWHERE)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (API only: the CLI refuses files with NUL bytes): a NUL in a COPY source makes "
-        "load/context.py _resolve call os.path.realpath, which raises ValueError ('embedded null "
-        "byte') out of lint_text instead of LoadError or a finding"
-    ),
-)
 def test_nul_byte_in_a_copy_source() -> None:
     text = 'FROM alpine\nCOPY ./x/\x00../a.sh /run.sh\nENTRYPOINT ["/run.sh"]\n'
     assert check_input(text, NOWHERE, timeout=TIMEOUT) == []

@@ -89,14 +89,6 @@ def test_sarif_carries_the_exact_strings(hostile: Path) -> None:
     assert "\\u001b" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (minor): Link.describe() writes a shell link's command string with Python repr(), "
-        "so the JSON/SARIF `chain` holds the four characters `\\x1b` (and repr's quoting) where "
-        "the command has ESC: not the exact string, unlike `message` and `fix`"
-    ),
-)
 def test_json_chain_carries_the_exact_command_string(hostile: Path) -> None:
     result = run_sigcheck(["-f", "json", "hostile/Dockerfile"], hostile)
     (finding,) = [f for f in result.json()["findings"] if f["rule"] == "SIG102"]
@@ -108,14 +100,6 @@ def test_json_chain_carries_the_exact_command_string(hostile: Path) -> None:
 FORGED = '["python", "app.py\\n  2:1  error  SIG999 forged-finding"]'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: text_format.printable() leaves \\n alone, so a newline in a value from the file (a JSON "
-        'escape in exec form: CMD ["python", "app.py\\n  2:1  error  SIG999 forged-finding"]) prints '
-        "a forged finding line in the message and the chain"
-    ),
-)
 @pytest.mark.parametrize("colour", [False, True], ids=["plain", "rich"])
 def test_text_cannot_be_forged_with_a_newline_in_a_value(tmp_path: Path, colour: bool) -> None:
     (tmp_path / "Dockerfile").write_text(f"FROM python:3.12\nCMD {FORGED}\n", encoding="utf-8")
@@ -188,7 +172,6 @@ NEWLINE_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=NEWLINE_BUG)
 def test_newline_in_a_file_name_keeps_stderr_one_line(odd_names: Path) -> None:
     result = run_sigcheck(["-f", "json", "bad\nname/Dockerfile"], odd_names)
     result.assert_sane()
@@ -199,7 +182,6 @@ def test_newline_in_a_file_name_keeps_stderr_one_line(odd_names: Path) -> None:
     assert "binary" in lines[0]
 
 
-@pytest.mark.xfail(strict=True, reason=NEWLINE_BUG)
 def test_newline_in_a_file_name_keeps_the_text_heading_one_line(odd_names: Path) -> None:
     result = _text(odd_names, NEWLINE_NAME, colour=False)
     assert result.code == 1

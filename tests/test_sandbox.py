@@ -86,12 +86,6 @@ SCRIPT_CASES = [
         'ENTRYPOINT ["/run.sh"]',
     ),
 ]
-ABSOLUTE_BUG = (
-    "BUG: an absolute COPY source (`COPY /abs/outside/secret.sh /run.sh`) is looked up inside the "
-    "context, as Docker does, and not found; /run.sh then counts as an unknown app (SIG301 info: "
-    "'does not know whether it handles SIGTERM') and nothing says the entry script is not in the "
-    "build context and was not checked (docker build fails on it)"
-)
 
 
 def _dockerfile(layout: Layout, copy: str, start: str) -> Path:
@@ -137,8 +131,7 @@ def test_outside_script_is_never_read(layout: Layout, copy: str, start: str, con
 def _told_params() -> list[object]:
     params: list[object] = []
     for name, copy, start in SCRIPT_CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=ABSOLUTE_BUG)] if name == "absolute-source" else []
-        params.append(pytest.param(copy, start, id=name, marks=marks))
+        params.append(pytest.param(copy, start, id=name))
     return params
 
 

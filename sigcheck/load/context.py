@@ -49,6 +49,8 @@ class BuildContext:
         return real
 
     def _resolve(self, source: str) -> str:
+        if "\x00" in source:
+            raise OutsideContext(source)  # no file has such a name; os calls would raise ValueError
         norm = posixpath.normpath(source)
         if norm == ".." or norm.startswith("../"):
             raise OutsideContext(source)
@@ -63,6 +65,8 @@ class BuildContext:
     def _lexical(self, source: str) -> str | None:
         """The path inside the root, by name only (no symlink resolution): enough to
         answer "is there such a file"; reading always goes through _locate."""
+        if "\x00" in source:
+            return None
         norm = posixpath.normpath(source)
         if norm == ".." or norm.startswith("../"):
             return None

@@ -88,6 +88,11 @@ _EXEC_WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
 }
 
 
+def _quote(text: str) -> str:
+    """Shell single quotes: exact text in JSON/SARIF (escaping is the reporters' job)."""
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
 @dataclass(frozen=True)
 class Arg:
     text: str
@@ -103,6 +108,7 @@ class ScriptInfo:
     analysis: ScriptAnalysis | None  # None when it could not be read
     outcome: Outcome | None  # the path the chain follows (the worst one)
     problem: str | None = None  # why it could not be read
+    missing: bool = False  # the COPY source does not exist in the build context
     interpreter: str | None = (
         None  # `sh /run.sh`: the shell named in the chain; None: the kernel reads the shebang
     )
@@ -131,7 +137,9 @@ class Link:
 
     def describe(self) -> str:
         text = (
-            " ".join(self.argv) if self.role != "shell" else f"{' '.join(self.argv[:-1])} {self.argv[-1]!r}"
+            " ".join(self.argv)
+            if self.role != "shell"
+            else f"{' '.join(self.argv[:-1])} {_quote(self.argv[-1])}"
         )
         if self.role == "shell":
             state = {True: "execs", False: "stays", None: "may stay"}[self.execs]
@@ -305,7 +313,7 @@ class _Resolver:
         return None
 
     def read(self, origin: FileOrigin) -> tuple[str | None, str | None]:
-        """(text, problem)."""
+        """(text, problem); the problem is None when the text could be read."""
         if origin.kind in ("heredoc", "run"):
             return origin.content, None
         if origin.kind == "image":
@@ -317,7 +325,18 @@ class _Resolver:
         except OutsideContext:
             return None, f"{origin.context_path} is outside the build context; it was not read"
         except LoadError as exc:
+            if str(exc) == "no such file":
+                return None, (
+                    f"{origin.context_path} is not in the build context {self.context.root} "
+                    "(pass --context if the image is built from another directory)"
+                )
             return None, f"{origin.context_path}: {exc}"
+
+
+def looks_like_script(path: str) -> bool:
+    """A file named like a script (`*.sh`, `*entrypoint*`), when its text cannot be read."""
+    name = posixpath.basename(path).lower()
+    return name.endswith(".sh") or "entrypoint" in name
 
 
 def _shell_of_script(analysis: ScriptAnalysis, interpreter: str | None, family: str) -> str | None:
@@ -529,15 +548,25 @@ def _script_link(
     path, file_origin = located
     argv = tuple(a.text for a in args[: at + 1]) if interpreter else (program,)
     text, problem = resolver.read(file_origin)
+    missing = (
+        text is None
+        and file_origin.kind == "context"
+        and file_origin.context_path is not None
+        and resolver.context is not None
+        and not resolver.context.exists(file_origin.context_path)
+        and not posixpath.normpath(file_origin.context_path).startswith("../")
+    )
     if text is None:
-        info = ScriptInfo(path, file_origin, None, None, problem, interpreter)
+        if (missing or file_origin.kind == "image") and not looks_like_script(path):
+            return None, None, pid1  # a binary from an image, or built before `docker build`: the app
+        info = ScriptInfo(path, file_origin, None, None, problem, missing, interpreter)
         return Link("script", argv, pid1, None, origin, script=info), None, pid1
     analysis = analyse_script(text, tuple(a.text for a in args[at + 1 :]))
     shell = _shell_of_script(analysis, interpreter, resolver.stage.config.family)
     if shell is None and interpreter is None:
         return None, None, pid1  # not a shell script (a binary, python...): the app
     outcome = _primary(analysis)
-    info = ScriptInfo(path, file_origin, analysis, outcome, None, interpreter)
+    info = ScriptInfo(path, file_origin, analysis, outcome, None, False, interpreter)
     execs = None if outcome is None else outcome.kind == "exec"
     link = Link("script", argv, pid1, execs, origin, shell=shell, script=info)
     if outcome is None or path in seen:

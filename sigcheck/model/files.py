@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from sigcheck.load.dockerfile import Instruction
+from sigcheck.load.dockerfile import Heredoc, Instruction
 from sigcheck.model.expand import expand
 from sigcheck.model.image import DEFAULT_PATH, Model, Stage
 
@@ -42,6 +42,13 @@ def _flag(ins: Instruction, name: str) -> str | None:
         if flag.startswith(prefix):
             return flag[len(prefix) :]
     return None
+
+
+def _chomped(doc: Heredoc) -> str:
+    """The text BuildKit writes: `<<-` removes leading tabs (ChompHeredocContent)."""
+    if not doc.chomp:
+        return doc.content
+    return "\n".join(line.lstrip("\t") for line in doc.content.split("\n"))
 
 
 def _candidates(dest: str, source: str, many: bool, path: str) -> list[str]:
@@ -97,12 +104,14 @@ def _from_copy(
             target = posixpath.join(dest, doc.name) if dest.endswith("/") else dest
             if target == path:
                 return FileOrigin(
-                    "heredoc", path, ins, content=doc.content, content_line=doc.start_line, chmod=chmod
+                    "heredoc", path, ins, content=_chomped(doc), content_line=doc.start_line, chmod=chmod
                 )
             continue
         for candidate in _candidates(dest, source, many, path):
             if source_stage is not None:
                 other = _stage_named(model, source_stage)
+                if other is not None and other.index >= stage.index:
+                    continue  # a stage copying from itself or a later one: BuildKit rejects the cycle
                 if other is None:
                     if candidate != source:
                         continue  # inside a copied directory of an image: cannot tell it is there
@@ -113,7 +122,9 @@ def _from_copy(
                     return found
                 continue
             escapes = posixpath.normpath(candidate).startswith("../")
-            if exists is None or escapes or exists(candidate):
+            # A named file missing from the context fails the build: report it, do not guess.
+            missing_file = candidate == source and exists is not None and not any(c in source for c in "*?[")
+            if exists is None or escapes or exists(candidate) or missing_file:
                 # A source outside the context is kept: reading it is refused, and the user told.
                 return FileOrigin("context", path, ins, context_path=candidate, chmod=chmod)
     return None
@@ -183,7 +194,7 @@ def built_with(model: Model, stage: Stage, path: str) -> str | None:
             if not exact:
                 continue
             other = _stage_named(model, source_stage)
-            if other is None:
+            if other is None or other.index >= stage.index:
                 return None
             return _toolchain(other)
     return None

@@ -11,7 +11,7 @@ import posixpath
 import re
 from typing import TYPE_CHECKING
 
-from sigcheck.load.dockerfile import Instruction
+from sigcheck.load.dockerfile import Heredoc, Instruction
 from sigcheck.shell.parse import node_text, parse_shell
 from sigcheck.shell.words import word_value
 
@@ -62,19 +62,38 @@ def _content(command: Node) -> str | None:
     return None
 
 
-def _script_of(ins: Instruction) -> tuple[str, int]:
-    """The shell script the RUN executes, and the Dockerfile line of its first line."""
+def _script_of(ins: Instruction) -> tuple[str, list[int]]:
+    """The shell script the RUN executes, and the Dockerfile line of each of its lines.
+
+    The RUN's own text is one line (continuations joined), followed by each
+    heredoc's body and terminator, whose lines stand in the Dockerfile as they are."""
     words = ins.rest.split()
     if (
         ins.heredocs
         and words
         and all(w.startswith("<<") or w in ("sh", "bash", "/bin/sh", "/bin/bash") for w in words)
     ):
-        return ins.heredocs[0].content, ins.heredocs[0].start_line  # `RUN <<EOF`: the heredoc is the script
-    tail = "".join(
-        h.content + ("" if h.content.endswith("\n") else "\n") + h.name + "\n" for h in ins.heredocs
-    )
-    return ins.rest + "\n" + tail, ins.start_line
+        doc = ins.heredocs[0]  # `RUN <<EOF`: the heredoc is the script
+        return doc.content, [doc.start_line + n for n in range(doc.content.count("\n") + 1)]
+    text = ins.rest + "\n"
+    lines = [ins.start_line]
+    for doc in ins.heredocs:
+        body = doc.content if doc.content.endswith("\n") or not doc.content else doc.content + "\n"
+        count = body.count("\n")
+        text += body + doc.name + "\n"
+        lines += [doc.start_line + n for n in range(count + 1)]  # the body, then its terminator
+    return text, lines
+
+
+def _dockerfile_heredoc(ins: Instruction, node: Node, inside_heredoc: bool) -> Heredoc | None:
+    """The Dockerfile heredoc a `<<NAME` in the RUN's own line stands for."""
+    if inside_heredoc:
+        return None  # `RUN <<EOF` whose script itself uses `cat <<X`: X is the shell's
+    start = next((c for c in node.children if c.type == "heredoc_start"), None)
+    if start is None:
+        return None
+    name = node_text(start).strip("'\"").lstrip("-")
+    return next((h for h in ins.heredocs if h.name == name), None)
 
 
 def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int | None] | None:
@@ -84,7 +103,8 @@ def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int 
     base = posixpath.basename(path)
     if base not in ins.rest and not any(base in h.content for h in ins.heredocs):
         return None
-    script, first_line = _script_of(ins)
+    script, line_of = _script_of(ins)
+    from_heredoc = len(line_of) > 0 and bool(ins.heredocs) and script == ins.heredocs[0].content
     content: str | None = None
     offset: int | None = None
     stack = [parse_shell(script).root_node]
@@ -119,9 +139,16 @@ def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int 
                 inner = next((c for c in heredoc.children if c.type == "heredoc_body"), None)
                 text = node_text(inner) if inner is not None else ""
                 offset = heredoc.start_point[0] + 1
+                doc = _dockerfile_heredoc(ins, heredoc, from_heredoc)
+                if doc is not None:
+                    # The Dockerfile's own heredoc: its text exactly (tree-sitter drops a leading
+                    # blank line of the body) and its own first line.
+                    return doc.content, doc.start_line
             if text is None:
                 continue
             content = text if operator != ">>" or content is None else content + text
     if content is None:
         return None
-    return content, (first_line + offset if offset is not None else None)
+    if offset is None:
+        return content, None
+    return content, line_of[offset] if offset < len(line_of) else None

@@ -15,7 +15,7 @@ import posixpath
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
+from sigcheck.load.dockerfile import DockerfileSyntaxError, Instruction, ParsedDockerfile
 from sigcheck.model.baseimages import BaseImage, lookup_image
 from sigcheck.model.expand import expand
 
@@ -136,7 +136,34 @@ def _command(keyword: Literal["ENTRYPOINT", "CMD"], ins: Instruction, shell: tup
     return Command(keyword, (*shell, ins.rest), form, ins, shell_string=ins.rest)
 
 
+# BuildKit's instruction set (frontend/dockerfile/command); anything else fails the build.
+INSTRUCTIONS = frozenset(
+    {
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    }
+)
+
+
 def build_model(parsed: ParsedDockerfile) -> Model:
+    """Stages and their effective config; raises DockerfileSyntaxError where BuildKit
+    would refuse the instructions (unknown instruction, malformed FROM)."""
     stages: list[Stage] = []
     by_name: dict[str, Stage] = {}
     global_args: dict[str, str] = {}
@@ -146,8 +173,12 @@ def build_model(parsed: ParsedDockerfile) -> Model:
     cmd_set = False
     for ins in parsed.instructions:
         kw = ins.keyword
+        if kw not in INSTRUCTIONS:
+            raise DockerfileSyntaxError(ins.start_line, f"unknown instruction: {kw}")
         if kw == "FROM":
             words = ins.args
+            if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "as"):
+                raise DockerfileSyntaxError(ins.start_line, "FROM requires either one or three arguments")
             reference, resolved = expand(words[0], global_args, escape) if words else ("", False)
             name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
             parent = by_name.get(reference.lower())

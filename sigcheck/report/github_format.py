@@ -10,6 +10,7 @@ ignores them otherwise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sigcheck.findings import Finding, Severity
@@ -26,8 +27,14 @@ COMMANDS = {
 }
 
 
+# Other control characters from the linted file would reach the CI log raw (terminal escape
+# sequences in a log viewer); percent-encode them like CR and LF.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
 
 
 def escape_property(text: str) -> str:

@@ -20,7 +20,9 @@ __all__ = ["printable", "render_text"]
 Segment = tuple[str, str]  # (style, text)
 Line = list[Segment]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Every field is printed on its own line(s): a newline from the file must not start a line
+# that looks like sigcheck's own output, so \n and \r are made visible too.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _STYLES = {
     Severity.ERROR: "bold red",
     Severity.WARNING: "bold yellow",

@@ -37,7 +37,10 @@ class Context:
             if self.path == "-":
                 return os.path.relpath(full), 0
             here = os.path.dirname(os.path.abspath(self.path))
-            return os.path.normpath(os.path.join(os.path.dirname(self.path), os.path.relpath(full, here))), 0
+            rel = os.path.relpath(full, here)
+            joined = os.path.join(os.path.dirname(self.path), rel)
+            # Keep the Dockerfile's own spelling (`./svc/Dockerfile` -> `./svc/start.sh`).
+            return (os.path.normpath(joined) if ".." in rel.split(os.sep) else joined), 0
         if origin.content_line is None:
             return self.path, None  # printf/echo output: only the RUN line stands in the file
         return self.path, origin.content_line - 1

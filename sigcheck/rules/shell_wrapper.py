@@ -79,6 +79,8 @@ def fix_for_shell_link(link: Link) -> str | None:
     if fixed is None:
         return None
     argv = list(origin.argv)
+    if cs.text not in argv:
+        return None  # a shell started by a shell (`sh -c "sh -c app"`): no single edit to show
     argv[argv.index(cs.text)] = fixed
     return f"{keyword} {_dockerfile_json(argv)}"
 
@@ -242,14 +244,18 @@ def _message(ctx: Context, link: Link, what: str) -> tuple[Severity, str]:
 def shell_link_findings(
     ctx: Context, rule: Rule, owns: Callable[[Command], bool], what: Callable[[Link], str]
 ) -> Iterator[Finding]:
+    reported: set[int] = set()
     for link in ctx.chain.links:
         origin = link.origin
         if link.role != "shell" or origin is None or origin.instruction is None:
             continue
+        if id(origin) in reported:
+            continue  # `sh -c "sh -c app"`: the outer shell's finding covers the instruction
         if not owns(origin) or link.verdict is None or link.verdict.explicit:
             continue
         if ctx.chain.init_before(link) is not None:
             continue  # an init in front changes what happens: SIG304 reports it
+        reported.add(id(origin))
         severity, message = _message(ctx, link, what(link))
         fix, edit = shell_link_fix(ctx, link)
         if fix is None:

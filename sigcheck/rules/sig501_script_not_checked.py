@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.rules.base import Context, Rule
-
-
-def _looks_like_script(path: str) -> bool:
-    name = posixpath.basename(path).lower()
-    return name.endswith(".sh") or "entrypoint" in name
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -19,8 +13,6 @@ def check(ctx: Context) -> Iterator[Finding]:
         info = link.script
         if link.role != "script" or info is None or info.problem is None or info.origin is None:
             continue
-        if info.origin.kind == "image" and not _looks_like_script(info.image_path):
-            continue  # most files copied from images are binaries, not scripts to check
         message = (
             f"The container runs {info.image_path}, but sigcheck could not read it: {info.problem}. "
             "Whether it execs the app (and so whether the app gets the stop signal) is unknown; "

@@ -177,6 +177,9 @@ class _Path:
 class _Walker:
     def __init__(self, root: Node, args: tuple[str, ...] | None = None) -> None:
         self.args = args  # the script's arguments, when the chain knows them
+        self.calling: set[str] = set()  # functions being walked: a recursive call is not followed
+        self.memo: dict[tuple[str, tuple[str, ...] | None], _Path] = {}
+        self.budget = 20_000  # statements walked at most: functions calling functions can explode
         self.functions: dict[str, Node] = {}
         self.depth = 0
         # Functions defined at the top level (where entry scripts define them): walking every
@@ -235,6 +238,7 @@ class _Walker:
     ) -> _Path:
         ended: list[Outcome] = []
         running: list[Outcome] = []
+        self.budget -= len(statements)
         for stmt in statements:
             background = stmt.next_sibling is not None and stmt.next_sibling.type == "&"
             node = _unwrap(stmt)
@@ -268,7 +272,19 @@ class _Walker:
                 if name == "exit":
                     return _Path(ended + [o.but(traps=tuple(traps)) for o in running], [], True, positional)
                 if name in self.functions:
-                    sub = self.walk(self.statements(self.functions[name]), positional, traps)
+                    if name in self.calling or self.budget <= 0:
+                        continue  # recursion, or a call graph too large to follow: not the app
+                    key = (name, positional)
+                    sub = self.memo.get(key)
+                    if sub is None:
+                        self.calling.add(name)
+                        before = len(traps)
+                        try:
+                            sub = self.walk(self.statements(self.functions[name]), positional, traps)
+                        finally:
+                            self.calling.discard(name)
+                        if len(traps) == before:
+                            self.memo[key] = sub  # same call, same result: f0 calling f1 twice...
                     ended += sub.ended_outcomes
                     if sub.ended:
                         return _Path(ended, [], True, sub.positional)
