@@ -171,6 +171,7 @@ class LaunchChain:
     stage: Stage
     links: list[Link]
     stopsignal: str
+    truncated: bool = False  # longer than MAX_LINKS: the rest was not followed
 
     def describe(self) -> list[str]:
         return [link.describe() for link in self.links]
@@ -285,6 +286,8 @@ def _compose(config: ImageConfig) -> list[Arg]:
     return []
 
 
+MAX_LINKS = 64
+
 _SCRIPT_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "mksh", "ksh"})
 
 
@@ -395,7 +398,7 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
     seen_scripts: set[str] = set()
     pid1 = True
     i = 0
-    for _ in range(64):  # chains are short; the bound only guards odd input
+    for _ in range(MAX_LINKS):  # chains are short; the bound only guards odd input
         if i >= len(args):
             break
         program = args[i].text
@@ -489,6 +492,9 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
                 continue
         links.append(_app_link(resolver, rest, pid1, origin))
         break
+    else:
+        truncated = i < len(args)
+        return LaunchChain(stage, links, signal, truncated)
     return LaunchChain(stage, links, signal)
 
 

@@ -151,6 +151,7 @@ class ScriptAnalysis:
     outcomes: tuple[Outcome, ...]
     parse_error: bool
     functions: tuple[str, ...] = field(default=())
+    truncated: bool = False  # nested deeper, or larger, than the walker follows
 
 
 def shebang_of(text: str) -> tuple[tuple[str, ...] | None, bool]:
@@ -174,12 +175,16 @@ class _Path:
     positional: tuple[str, ...] | None
 
 
+MAX_DEPTH = 32  # nesting of subshells, branches and function calls the walker follows
+
+
 class _Walker:
     def __init__(self, root: Node, args: tuple[str, ...] | None = None) -> None:
         self.args = args  # the script's arguments, when the chain knows them
         self.calling: set[str] = set()  # functions being walked: a recursive call is not followed
         self.memo: dict[tuple[str, tuple[str, ...] | None], _Path] = {}
         self.budget = 20_000  # statements walked at most: functions calling functions can explode
+        self.truncated = False
         self.functions: dict[str, Node] = {}
         self.depth = 0
         # Functions defined at the top level (where entry scripts define them): walking every
@@ -227,7 +232,8 @@ class _Walker:
     ) -> _Path:
         self.depth += 1
         try:
-            if self.depth > 32:
+            if self.depth > MAX_DEPTH or self.budget <= 0:
+                self.truncated = True
                 return _Path([], [], False, positional)
             return self._walk(statements, positional, traps)
         finally:
@@ -581,7 +587,9 @@ def analyse_script(text: str, args: tuple[str, ...] | None = None) -> ScriptAnal
     outcomes = walker.outcomes(top, None)
     lines = text.replace("\r\n", "\n").split("\n")
     outcomes = [o.but(command=_char_columns(o.command, lines)) for o in outcomes]
-    return ScriptAnalysis(shebang, crlf, tuple(outcomes), tree.root_node.has_error, tuple(walker.functions))
+    return ScriptAnalysis(
+        shebang, crlf, tuple(outcomes), tree.root_node.has_error, tuple(walker.functions), walker.truncated
+    )
 
 
 def _char_columns(command: SimpleCommand, lines: list[str]) -> SimpleCommand:
