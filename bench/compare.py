@@ -23,6 +23,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from corpus import generate
 
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed
+
 
 def _peak_rss_mb(argv: list[str], cwd: str) -> float:
     """Peak RSS of one run, from a fresh wrapper process so earlier runs do not count."""
@@ -32,7 +34,7 @@ def _peak_rss_mb(argv: list[str], cwd: str) -> float:
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, *argv], cwd=cwd, capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *argv], cwd=cwd, capture_output=True, text=True, check=False, env=ENV
     )
     return int(out.stdout.strip() or 0) / 1024
 
@@ -41,18 +43,22 @@ def _time(argv: list[str], cwd: str, runs: int) -> float:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV
+        )
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
 
-def _tools(files: list[str], jobs: int | None) -> dict[str, list[str]]:
+def _tools(files: list[str], jobs: int | None, tally: bool) -> dict[str, list[str]]:
     sigcheck = [sys.executable, "-m", "sigcheck", "--format", "json", "--failure-threshold", "none"]
     if jobs is not None:
         sigcheck += ["--jobs", str(jobs)]
     tools = {"sigcheck": sigcheck + files}
     bindir = os.path.dirname(sys.executable)
     for name, argv in (("hadolint", ["--no-fail"]), ("tally", ["lint"])):
+        if name == "tally" and not tally:
+            continue
         binary = shutil.which(name, path=bindir + os.pathsep + os.environ.get("PATH", ""))
         if binary:
             tools[name] = [binary, *argv, *files]
@@ -65,13 +71,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--peer-runs", type=int, default=3, help="runs for hadolint/tally (they are slow)")
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument(
+        "--tally-max", type=int, default=1000, help="largest corpus tally is run on (it is slow)"
+    )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "sigcheck"], check=True, env=ENV)
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             files = [os.path.relpath(f, tmp) for f in generate(tmp, size)]
             results: dict[str, tuple[float, float]] = {}
-            for name, argv in _tools(files, args.jobs).items():
+            for name, argv in _tools(files, args.jobs, size <= args.tally_max).items():
                 runs = args.runs if name == "sigcheck" else args.peer_runs
                 results[name] = (_time(argv, tmp, runs), _peak_rss_mb(argv, tmp))
             print(f"\n{size} Dockerfiles (with their entry scripts)")

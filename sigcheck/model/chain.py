@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sigcheck.load.context import BuildContext, OutsideContext
 from sigcheck.load.files import LoadError
@@ -36,7 +36,11 @@ from sigcheck.shell.command_string import (
     analyse_command_string,
     decide_exec,
 )
-from sigcheck.shell.script import Outcome, ScriptAnalysis, analyse_script, args_index
+from sigcheck.shell.words import args_index
+
+if TYPE_CHECKING:
+    # Entry-script analysis loads only when the chain reaches a script.
+    from sigcheck.shell.script import Outcome, ScriptAnalysis
 
 __all__ = ["SHELL_NAMES", "Arg", "LaunchChain", "Link", "build_chain"]
 
@@ -567,6 +571,8 @@ def _script_link(
             return None, None, pid1  # a binary from an image, or built before `docker build`: the app
         info = ScriptInfo(path, file_origin, None, None, problem, missing, interpreter)
         return Link("script", argv, pid1, None, origin, script=info), None, pid1
+    from sigcheck.shell.script import analyse_script
+
     analysis = analyse_script(text, tuple(a.text for a in args[at + 1 :]))
     shell = _shell_of_script(analysis, interpreter, resolver.stage.config.family)
     if shell is None and interpreter is None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from sigcheck.model.baseimages import shell_label
 from sigcheck.model.chain import Link
 from sigcheck.model.files import FileOrigin
-from sigcheck.shell.script import Outcome
+
+if TYPE_CHECKING:
+    from sigcheck.shell.script import Outcome
 
 __all__ = ["GRACE", "script_outcomes", "where"]
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from sigcheck.shell.parse import node_text, parse_shell
-from sigcheck.shell.words import SimpleCommand, simple_command
+from sigcheck.shell.words import SimpleCommand, args_from, args_index, simple_command
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -453,15 +453,6 @@ def _all(root: Node) -> list[Node]:
         out.append(node)
         stack.extend(node.children)
     return out
-
-
-def args_from(index: int) -> str:
-    """A word standing for the script's arguments from `index` on (after `shift`)."""
-    return f"\x00@{index}"
-
-
-def args_index(word: str) -> int | None:
-    return int(word[2:]) if word.startswith("\x00@") and word[2:].isdigit() else None
 
 
 def _shift(positional: tuple[str, ...] | None, count: int) -> tuple[str, ...]:

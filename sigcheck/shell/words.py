@@ -10,7 +10,7 @@ from sigcheck.shell.parse import node_text
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["SimpleCommand", "simple_command", "word_value"]
+__all__ = ["SimpleCommand", "args_from", "args_index", "simple_command", "word_value"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,16 @@ class SimpleCommand:
     @property
     def argv_text(self) -> str:
         return " ".join(self.words)
+
+
+def args_from(index: int) -> str:
+    """A word standing for a script's arguments from `index` on (after `shift`)."""
+    return f"\x00@{index}"
+
+
+def args_index(word: str) -> int | None:
+    """The index an args_from() word stands for, or None for any other word."""
+    return int(word[2:]) if word.startswith("\x00@") and word[2:].isdigit() else None
 
 
 def word_value(node: Node) -> tuple[str, bool]:
