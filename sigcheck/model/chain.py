@@ -36,7 +36,7 @@ from sigcheck.shell.command_string import (
     analyse_command_string,
     decide_exec,
 )
-from sigcheck.shell.words import args_index
+from sigcheck.shell.words import ALL_ARGS, args_index
 
 if TYPE_CHECKING:
     # Entry-script analysis loads only when the chain reaches a script.
@@ -295,6 +295,13 @@ MAX_LINKS = 64
 _SCRIPT_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "mksh", "ksh"})
 
 
+def program_paths(program: str, config: ImageConfig) -> list[str]:
+    """Where the image looks for `program`: relative to WORKDIR, or along PATH."""
+    if "/" in program:
+        return [posixpath.normpath(posixpath.join(config.workdir, program))]
+    return [posixpath.join(d or "/", program) for d in config.env.get("PATH", DEFAULT_PATH).split(":")]
+
+
 @dataclass
 class _Resolver:
     """Finds and reads the scripts the chain runs, inside the build context only."""
@@ -307,13 +314,7 @@ class _Resolver:
         return self.context is not None and self.context.exists(rel) and not self.context.is_dir(rel)
 
     def locate(self, program: str) -> tuple[str, FileOrigin] | None:
-        config = self.stage.config
-        if "/" in program:
-            paths = [posixpath.normpath(posixpath.join(config.workdir, program))]
-        else:
-            search = config.env.get("PATH", DEFAULT_PATH)
-            paths = [posixpath.join(d or "/", program) for d in search.split(":")]
-        for path in paths:
+        for path in program_paths(program, self.stage.config):
             origin = locate_file(self.model, self.stage, path, self._exists)
             if origin is not None:
                 return path, origin
@@ -381,7 +382,7 @@ def _substitute(words: tuple[str, ...], script_args: list[Arg], origin: Command 
     out: list[Arg] = []
     for word in words:
         shifted = args_index(word)
-        if word in ('"$@"', "$@", '"${@}"', "${@}", "$*", '"$*"'):
+        if word in ALL_ARGS or word in ("$*", '"$*"'):
             out.extend(script_args)
         elif shifted is not None:
             out.extend(script_args[shifted:])  # after `shift`
@@ -522,14 +523,7 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
         app = None  # busybox's own httpd applet shares the name, not Apache's signals
     if resolver is not None:
         if app is None:
-            config = resolver.stage.config
-            program = argv[0]
-            if "/" in program:
-                paths = [posixpath.normpath(posixpath.join(config.workdir, program))]
-            else:
-                paths = [
-                    posixpath.join(d or "/", program) for d in config.env.get("PATH", DEFAULT_PATH).split(":")
-                ]
+            paths = program_paths(argv[0], resolver.stage.config)
             if any(built_with(resolver.model, resolver.stage, path) == "go" for path in paths):
                 app = GO_APP
         elif app.handler_patterns and len(argv) > 1:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from sigcheck.shell.parse import node_text, parse_shell
-from sigcheck.shell.words import SimpleCommand, args_from, args_index, simple_command
+from sigcheck.shell.words import ALL_ARGS, SimpleCommand, args_from, args_index, simple_command
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -474,7 +474,7 @@ def _first(positional: tuple[str, ...] | None, args: tuple[str, ...] | None) -> 
     index = 0 if positional is None else args_index(positional[0]) if positional else None
     if positional and index is None:
         head = positional[0]
-        if head in ('"$@"', "$@", '"${@}"', "${@}"):
+        if head in ALL_ARGS:
             index = 0
         else:
             return None if "$" in head else head.strip("\"'")
@@ -560,7 +560,7 @@ def _substitute(words: tuple[str, ...], positional: tuple[str, ...] | None) -> t
         return words
     out: list[str] = []
     for word in words:
-        if word in ('"$@"', "$@", '"${@}"', "${@}"):
+        if word in ALL_ARGS:
             out.extend(positional)
         else:
             out.append(word)

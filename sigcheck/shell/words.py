@@ -10,7 +10,7 @@ from sigcheck.shell.parse import node_text
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["SimpleCommand", "args_from", "args_index", "simple_command", "word_value"]
+__all__ = ["ALL_ARGS", "SimpleCommand", "args_from", "args_index", "simple_command", "word_value"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,10 @@ class SimpleCommand:
     @property
     def argv_text(self) -> str:
         return " ".join(self.words)
+
+
+# The spellings of "all the script's arguments" that keep them as separate words.
+ALL_ARGS = frozenset({'"$@"', "$@", '"${@}"', "${@}"})
 
 
 def args_from(index: int) -> str:
