@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sigcheck.rules.edits import exec_insertable
 from sigcheck.shell import command_string
 from sigcheck.shell.command_string import analyse_command_string, decide_exec
 
@@ -117,3 +118,16 @@ def test_plain_fast_path_agrees_with_the_parser(words: list[str]) -> None:
     assert fast.has_trap == parsed.has_trap
     for shell in ("dash-debian", "dash", "ash", "bash", "mksh", "zsh", None):
         assert decide_exec(shell, fast) == decide_exec(shell, parsed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PLAIN_WORD | st.sampled_from(["echo", "cd", "trap", "exec", "if"]), min_size=1, max_size=6))
+def test_exec_insertable_without_the_parser_agrees_with_it(words: list[str]) -> None:
+    """A trailing newline changes nothing for the shell but sends `exec_insertable`
+    through tree-sitter-bash, so both paths must agree on every command start."""
+    text = " ".join(words)
+    starts = [0]
+    for word in words[:-1]:
+        starts.append(starts[-1] + len(word) + 1)
+    for start in starts:
+        assert exec_insertable(text, start) == exec_insertable(text + "\n", start), (text, start)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from sigcheck.data import load
 
 __all__ = ["BaseImage", "family_shell", "lookup_image", "shell_label"]
 
@@ -29,9 +29,7 @@ class BaseImage:
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    # A path next to the package, not importlib.resources: that import alone costs ~10 ms.
-    text = (Path(__file__).parent.parent / "data" / "images.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data = load("images.json")
     data["_tag_res"] = [(re.compile(entry["pattern"]), entry["family"]) for entry in data["tag_families"]]
     return data
 

@@ -7,13 +7,13 @@ source in the data file.
 from __future__ import annotations
 
 import fnmatch
-import json
 import posixpath
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from sigcheck.data import load
 
 __all__ = [
     "GO_APP",
@@ -67,10 +67,7 @@ class Supervisor:
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        (Path(__file__).parent.parent / "data" / "apps.json").read_text("utf-8")
-    )
-    return data
+    return load("apps.json")
 
 
 def _matches(name: str, patterns: list[str]) -> bool:

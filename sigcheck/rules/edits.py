@@ -484,6 +484,12 @@ def exec_insertable(text: str, name_byte: int) -> bool:
     script), in the shell itself (no subshell, pipeline, loop, function or `!`), it is
     no builtin or function, and no trap is set (an EXIT trap would be skipped). A
     redirection of the command itself is fine: `exec app >log 2>&1` applies it."""
+    from sigcheck.shell.command_string import plain_words
+
+    words = plain_words(text)
+    if words is not None:  # one command of literal words: no parser needed
+        return name_byte == 0 and words[0] not in BUILTINS
+
     from sigcheck.shell.parse import parse_shell
     from sigcheck.shell.words import word_value
 

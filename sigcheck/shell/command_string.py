@@ -26,7 +26,7 @@ from sigcheck.shell.words import SimpleCommand, simple_command
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["CommandString", "ExecVerdict", "analyse_command_string", "decide_exec"]
+__all__ = ["CommandString", "ExecVerdict", "analyse_command_string", "decide_exec", "plain_words"]
 
 # Set-up commands: in `test -f x || app` the app, on the right, runs last.
 _SETUP = frozenset({"[", "[[", "test", "cd", "mkdir", "true", ":", "false", "command", "type", "grep", "id"})
@@ -182,12 +182,20 @@ _RESERVED = frozenset(
 )
 
 
-def _plain(text: str) -> CommandString | None:
-    """The common `CMD app --flag value` needs no parser: one simple command of literal words."""
+def plain_words(text: str) -> tuple[str, ...] | None:
+    """The words of `text` if it is one simple command of literal words (the common
+    `CMD app --flag value`), which needs no parser; None otherwise."""
     if not _PLAIN.fullmatch(text):
         return None
     words = tuple(text.split(" "))
     if words[0] in _RESERVED:
+        return None
+    return words
+
+
+def _plain(text: str) -> CommandString | None:
+    words = plain_words(text)
+    if words is None:
         return None
     final = SimpleCommand(
         words=words,
