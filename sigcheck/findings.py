@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 __all__ = ["DOCS_URL", "Edit", "Finding", "Severity"]
 
@@ -28,8 +28,7 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {text!r} (error, warning, info, style)") from None
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """A safe, machine-applicable fix: replace one span of one file.
 
     Lines and columns are 1-based and count characters of the line without its
@@ -69,8 +68,7 @@ class Edit:
         return self.start < other.end and other.start < self.end
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     rule: str
     name: str
     severity: Severity

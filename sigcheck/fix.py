@@ -20,6 +20,7 @@ import contextlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sigcheck.findings import Edit, Finding
 from sigcheck.lint import INTERNAL_ERROR, LintOptions, lint_text
@@ -63,8 +64,7 @@ class FixResult:
 # --- applying edits to text ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Lines:
+class _Lines(NamedTuple):
     """A text cut into lines: each line's offset, its content (as columns count it) and
     its terminator ("\\n", "\\r\\n" or "" on a last line without one)."""
 

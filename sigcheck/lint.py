@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
@@ -22,8 +23,7 @@ __all__ = ["INTERNAL_ERROR", "FileReport", "LintOptions", "lint_file", "lint_tex
 INTERNAL_ERROR = "internal error in sigcheck"
 
 
-@dataclass(frozen=True)
-class LintOptions:
+class LintOptions(NamedTuple):
     target: str | None = None
     context: str | None = None  # build context; None: discovered from the Dockerfile's location
     max_bytes: int = DEFAULT_MAX_BYTES
@@ -35,6 +35,9 @@ class LintOptions:
     debug: bool = False  # let unexpected exceptions propagate, with their traceback
 
 
+DEFAULT_OPTIONS = LintOptions()
+
+
 @dataclass
 class FileReport:
     path: str
@@ -44,7 +47,7 @@ class FileReport:
 
 
 def lint_text(
-    text: str, path: str, options: LintOptions = LintOptions(), overlay: Mapping[str, str] | None = None
+    text: str, path: str, options: LintOptions = DEFAULT_OPTIONS, overlay: Mapping[str, str] | None = None
 ) -> list[Finding]:
     """Lint Dockerfile text; raises LoadError for what cannot be linted.
 
@@ -102,7 +105,7 @@ def _build_context(path: str, model: Model, stage: Stage, options: LintOptions) 
     return BuildContext.at(discover_context(directory, _copy_sources(model, stage)))
 
 
-def lint_file(path: str, options: LintOptions = LintOptions()) -> FileReport:
+def lint_file(path: str, options: LintOptions = DEFAULT_OPTIONS) -> FileReport:
     report = FileReport(path)
     try:
         if path == "-":

@@ -24,7 +24,6 @@ sigcheck reads needs only to hand its comments in.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import re
@@ -420,9 +419,7 @@ def apply_ignores(ctx: Context, findings: Iterable[Finding], options: LintOption
         kept += _unused(ctx, ignores, options, disabled)
     overrides = dict(options.severity)
     if overrides:
-        kept = [
-            dataclasses.replace(f, severity=overrides[f.rule]) if f.rule in overrides else f for f in kept
-        ]
+        kept = [f._replace(severity=overrides[f.rule]) if f.rule in overrides else f for f in kept]
     return kept
 
 

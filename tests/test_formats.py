@@ -220,17 +220,11 @@ def test_fingerprints_tell_identical_findings_apart(tmp_path: Path) -> None:
     report = FileReport("Dockerfile", [finding, other], lines=lines)
     prints = [p for _, _, p in fingerprinted([report], with_path=False)]
     assert len(set(prints)) == 2
-    copy = FileReport("other/Dockerfile", [dataclass_replace(finding, path="other/Dockerfile")], lines=lines)
+    copy = FileReport("other/Dockerfile", [finding._replace(path="other/Dockerfile")], lines=lines)
     sarif = [p for _, _, p in fingerprinted([report, copy], with_path=False)]
     gitlab = [p for _, _, p in fingerprinted([report, copy], with_path=True)]
     assert sarif[0] == sarif[2]  # per file, as GitHub compares them
     assert len(set(gitlab)) == 3  # unique in the whole report, as GitLab requires
-
-
-def dataclass_replace(finding: Finding, **changes: Any) -> Finding:
-    import dataclasses
-
-    return dataclasses.replace(finding, **changes)
 
 
 # --- GitHub workflow commands --------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = [
     "DockerfileSyntaxError",
@@ -44,8 +45,7 @@ class DockerfileSyntaxError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     name: str
     fd: int
     chomp: bool

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sigcheck.data import load
 
 __all__ = ["BaseImage", "family_shell", "lookup_image", "shell_label"]
 
 
-@dataclass(frozen=True)
-class BaseImage:
+class BaseImage(NamedTuple):
     reference: str  # as written after expansion, e.g. "node:20-alpine"
     name: str  # normalised repository, e.g. "node"
     tag: str

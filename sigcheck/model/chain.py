@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from sigcheck.load.context import BuildContext, OutsideContext
 from sigcheck.load.files import LoadError
@@ -97,14 +97,12 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(NamedTuple):
     text: str
     origin: Command | None
 
 
-@dataclass(frozen=True)
-class ScriptInfo:
+class ScriptInfo(NamedTuple):
     """An entry script the chain runs, and where its text came from."""
 
     image_path: str
@@ -118,8 +116,7 @@ class ScriptInfo:
     )
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     role: Role
     argv: tuple[str, ...]
     pid1: bool

@@ -11,8 +11,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sigcheck.load.dockerfile import Heredoc, Instruction
 from sigcheck.model.expand import expand
@@ -24,8 +23,7 @@ __all__ = ["DEFAULT_PATH", "FileOrigin", "locate_file"]
 Kind = Literal["context", "heredoc", "run", "image"]
 
 
-@dataclass(frozen=True)
-class FileOrigin:
+class FileOrigin(NamedTuple):
     kind: Kind
     image_path: str
     instruction: Instruction

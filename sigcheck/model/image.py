@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sigcheck.load.dockerfile import DockerfileSyntaxError, Instruction, ParsedDockerfile
 from sigcheck.model.baseimages import BaseImage, lookup_image
@@ -31,15 +31,13 @@ class UnknownTarget(Exception):
         super().__init__(f"target stage {target!r} not found (stages: {known})")
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     value: str
     instruction: Instruction | None  # None: inherited from a known base image
     image: str | None = None
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """An ENTRYPOINT or CMD value as stored in the image config."""
 
     keyword: Literal["ENTRYPOINT", "CMD"]

@@ -9,9 +9,8 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sigcheck.data import load
 
@@ -27,8 +26,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class App:
+class App(NamedTuple):
     id: str
     label: str
     pid1_exits_on: frozenset[str]
@@ -47,8 +45,7 @@ class App:
         return dict(self.avoid).get(signal)
 
 
-@dataclass(frozen=True)
-class Init:
+class Init(NamedTuple):
     id: str
     group: bool  # signals go to the child's whole process group
     supervises: bool
@@ -57,8 +54,7 @@ class Init:
     source: str
 
 
-@dataclass(frozen=True)
-class Supervisor:
+class Supervisor(NamedTuple):
     id: str
     stops_children: bool
     why: str

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Launcher", "identify_launcher"]
 
 
-@dataclass(frozen=True)
-class Launcher:
+class Launcher(NamedTuple):
     name: str
     label: str  # shown in the chain
     forwards: bool  # the app gets the stop signal and is waited for

@@ -9,7 +9,7 @@ but cannot be sent, so `docker stop` falls back to SIGKILL after 2 s.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["ParsedSignal", "parse_signal", "signal_name"]
 
@@ -64,8 +64,7 @@ _PREFERRED.update({6: "SIGABRT", 17: "SIGCHLD", 29: "SIGIO", 34: "SIGRTMIN", 64:
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 
 
-@dataclass(frozen=True)
-class ParsedSignal:
+class ParsedSignal(NamedTuple):
     raw: str
     number: int | None  # what Docker would send; None when the parser rejects it
     error: str | None  # the parser's complaint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.load.context import BuildContext
@@ -16,8 +16,7 @@ from sigcheck.model.image import Model, Stage
 __all__ = ["Context", "Rule"]
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     path: str  # as given on the command line
     parsed: ParsedDockerfile
     model: Model
@@ -128,8 +127,7 @@ class Context:
         )
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     name: str
     severity: Severity  # default; a check may lower it per finding

@@ -16,9 +16,8 @@ measured Table 1 in signal-semantics.md §1:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sigcheck.shell.parse import parse_shell
 from sigcheck.shell.words import SimpleCommand, simple_command
@@ -44,8 +43,7 @@ _COMPOUND = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class CommandString:
+class CommandString(NamedTuple):
     text: str
     final: SimpleCommand | None  # the command expected to be the long-running app
     explicit_exec: bool  # the final command is `exec app ...`
@@ -72,8 +70,7 @@ class CommandString:
         return words or None
 
 
-@dataclass(frozen=True)
-class ExecVerdict:
+class ExecVerdict(NamedTuple):
     execs: bool | None  # None: cannot be known (unknown shell or construct)
     explicit: bool  # the string itself says exec
     reason: str

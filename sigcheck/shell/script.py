@@ -16,9 +16,9 @@ Facts (signal-semantics.md §5 Table 5a, measured as PID 1):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from sigcheck.shell.parse import node_text, parse_shell
 from sigcheck.shell.words import ALL_ARGS, SimpleCommand, args_from, args_index, simple_command
@@ -103,8 +103,7 @@ _TERMINATING = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class TrapInfo:
+class TrapInfo(NamedTuple):
     signals: tuple[str, ...]
     body: str
     line: int  # 1-based
@@ -114,8 +113,7 @@ class TrapInfo:
     only_reports: bool = False  # the handler does nothing but print and exit
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """How one path out of the script runs the long-lived command."""
 
     kind: Kind
@@ -137,20 +135,19 @@ class Outcome:
         return tuple(t for t in self.traps if t.exits and not t.forwards and _catches_stop(t))
 
     def but(self, **changes: object) -> Outcome:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return self._replace(**changes)  # type: ignore[arg-type]
 
 
 def _catches_stop(trap: TrapInfo) -> bool:
     return any(s.upper() in _TERMINATING for s in trap.signals)
 
 
-@dataclass(frozen=True)
-class ScriptAnalysis:
+class ScriptAnalysis(NamedTuple):
     shebang: tuple[str, ...] | None
     shebang_crlf: bool
     outcomes: tuple[Outcome, ...]
     parse_error: bool
-    functions: tuple[str, ...] = field(default=())
+    functions: tuple[str, ...] = ()
     truncated: bool = False  # nested deeper, or larger, than the walker follows
 
 
@@ -591,8 +588,7 @@ def _char_columns(command: SimpleCommand, lines: list[str]) -> SimpleCommand:
             return byte_col
         return len(lines[row].encode("utf-8", "surrogateescape")[:byte_col].decode("utf-8", "replace"))
 
-    return replace(
-        command,
+    return command._replace(
         start_col=chars(command.start_row, command.start_col),
         end_col=chars(command.end_row, command.end_col),
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sigcheck.shell.parse import node_text
 
@@ -13,8 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["ALL_ARGS", "SimpleCommand", "args_from", "args_index", "simple_command", "word_value"]
 
 
-@dataclass(frozen=True)
-class SimpleCommand:
+class SimpleCommand(NamedTuple):
     words: tuple[str, ...]  # each word as the shell would see it, or its source text if not literal
     literal: tuple[bool, ...]  # whether the word has no expansion or substitution
     assignments: tuple[str, ...]  # FOO=1 prefixes
