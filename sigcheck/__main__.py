@@ -1,3 +1,3 @@
-from sigcheck.cli import main
+from sigcheck.cli import run
 
-main()
+run()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 
 from sigcheck.findings import DOCS_URL
 
@@ -30,12 +29,14 @@ _RULE_ID = re.compile(r"^SIG\d{3}$")
 _RELATIVE_RULE_LINK = re.compile(r"\]\((SIG\d{3})\.md(#[^)]*)?\)")
 
 
-@dataclass
 class RulePage:
-    text: str
-    title: str = ""  # the `# ` heading, e.g. "SIG102: shell-form-cmd"
-    preamble: str = ""  # between the title and the first `## ` (the default severity line)
-    sections: dict[str, str] = field(default_factory=dict)  # `## ` heading -> body, stripped
+    __slots__ = ("preamble", "sections", "text", "title")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.title = ""  # the `# ` heading, e.g. "SIG102: shell-form-cmd"
+        self.preamble = ""  # between the title and the first `## ` (the default severity line)
+        self.sections: dict[str, str] = {}  # `## ` heading -> body, stripped
 
 
 def page_path(rule_id: str) -> str | None:

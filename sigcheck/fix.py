@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from sigcheck.findings import Edit, Finding
@@ -32,25 +31,29 @@ __all__ = ["FileFix", "FixResult", "apply_edits", "plan_fixes", "summary", "unif
 MAX_PASSES = 8
 
 
-@dataclass
 class FileFix:
     """One file as it was read and as the fixes leave it."""
 
-    path: str  # as reported (the Dockerfile as given, an entry script relative to it)
-    file: str  # real path: what is read and written
-    before: str
-    after: str
-    fixed: int = 0  # findings whose edit was applied to this file
+    __slots__ = ("after", "before", "file", "fixed", "path")
+
+    def __init__(self, path: str, file: str, before: str, after: str) -> None:
+        self.path = path  # as reported (the Dockerfile as given, an entry script relative to it)
+        self.file = file  # real path: what is read and written
+        self.before = before
+        self.after = after
+        self.fixed = 0  # findings whose edit was applied to this file
 
     @property
     def changed(self) -> bool:
         return self.before != self.after
 
 
-@dataclass
 class FixResult:
-    files: dict[str, FileFix] = field(default_factory=dict)  # by real path, in the order touched
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (path, why a fix was not applied)
+    __slots__ = ("files", "problems")
+
+    def __init__(self) -> None:
+        self.files: dict[str, FileFix] = {}  # by real path, in the order touched
+        self.problems: list[tuple[str, str]] = []  # (path, why a fix was not applied)
 
     @property
     def changed(self) -> list[FileFix]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from sigcheck.findings import Finding, Severity
@@ -38,12 +37,22 @@ class LintOptions(NamedTuple):
 DEFAULT_OPTIONS = LintOptions()
 
 
-@dataclass
 class FileReport:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    error: str | None = None
-    lines: list[str] | None = None  # source lines, kept for code frames
+    """One file's findings, or the error that stopped it from being linted."""
+
+    __slots__ = ("error", "findings", "lines", "path")
+
+    def __init__(
+        self,
+        path: str,
+        findings: list[Finding] | None = None,
+        error: str | None = None,
+        lines: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.error = error
+        self.lines = lines  # source lines, kept for code frames
 
 
 def lint_text(

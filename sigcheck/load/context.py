@@ -11,7 +11,6 @@ import fnmatch
 import os
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from sigcheck.load.files import LoadError, read_text
 
@@ -24,11 +23,13 @@ class OutsideContext(Exception):
     """A source path that points outside the build context."""
 
 
-@dataclass
 class BuildContext:
-    root: str  # absolute, symlinks resolved
-    _cache: dict[str, str | LoadError] = field(default_factory=dict)
-    _located: dict[str, str | None] = field(default_factory=dict)  # source -> real path, None if outside
+    __slots__ = ("_cache", "_located", "root")
+
+    def __init__(self, root: str) -> None:
+        self.root = root  # absolute, symlinks resolved
+        self._cache: dict[str, str | LoadError] = {}
+        self._located: dict[str, str | None] = {}  # source -> real path, None if outside
 
     @classmethod
     def at(cls, directory: str) -> BuildContext:

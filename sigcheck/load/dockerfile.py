@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 __all__ = [
@@ -54,8 +53,7 @@ class Heredoc(NamedTuple):
     start_line: int  # first line of the body (1-based)
 
 
-@dataclass
-class Instruction:
+class Instruction(NamedTuple):
     keyword: str  # upper-case, e.g. "CMD"
     flags: tuple[str, ...]
     rest: str  # everything after keyword and flags, continuation lines joined
@@ -72,13 +70,12 @@ class Instruction:
     text: str = ""  # the instruction's source lines, verbatim
 
 
-@dataclass
-class ParsedDockerfile:
+class ParsedDockerfile(NamedTuple):
     instructions: list[Instruction]
     directives: dict[str, str]
     escape: str
     lines: list[str]  # source lines without line terminators
-    comments: dict[int, str] = field(default_factory=dict)  # line -> text after '#'
+    comments: dict[int, str]  # line -> text after '#'
 
 
 def _is_space(ch: str) -> bool:

@@ -11,7 +11,6 @@ is a question asked of this chain; none re-parses text.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from sigcheck.load.context import BuildContext, OutsideContext
@@ -167,8 +166,7 @@ class Link(NamedTuple):
         return text
 
 
-@dataclass
-class LaunchChain:
+class LaunchChain(NamedTuple):
     stage: Stage
     links: list[Link]
     stopsignal: str
@@ -299,13 +297,15 @@ def program_paths(program: str, config: ImageConfig) -> list[str]:
     return [posixpath.join(d or "/", program) for d in config.env.get("PATH", DEFAULT_PATH).split(":")]
 
 
-@dataclass
 class _Resolver:
     """Finds and reads the scripts the chain runs, inside the build context only."""
 
-    model: Model
-    stage: Stage
-    context: BuildContext | None
+    __slots__ = ("context", "model", "stage")
+
+    def __init__(self, model: Model, stage: Stage, context: BuildContext | None) -> None:
+        self.model = model
+        self.stage = stage
+        self.context = context
 
     def _exists(self, rel: str) -> bool:
         return self.context is not None and self.context.exists(rel) and not self.context.is_dir(rel)

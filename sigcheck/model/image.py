@@ -12,7 +12,6 @@ instruction. The rules that matter for the launch chain:
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 
 from sigcheck.load.dockerfile import DockerfileSyntaxError, Instruction, ParsedDockerfile
@@ -52,45 +51,85 @@ class Command(NamedTuple):
         return self.instruction is not None
 
 
-@dataclass
 class ImageConfig:
-    base: BaseImage | None
-    family: str
-    entrypoint: Command | None = None
-    entrypoint_execs_args: bool = False  # the base image's entrypoint ends with exec "$@"
-    cmd: Command | None = None
-    shell: tuple[str, ...] = DEFAULT_SHELL
-    shell_instruction: Instruction | None = None
-    stopsignal: Setting | None = None
-    user: Setting | None = None
-    workdir: str = "/"
-    env: dict[str, str] = field(default_factory=dict)
+    """The image configuration as the instructions so far leave it (changed in place)."""
+
+    __slots__ = (
+        "base",
+        "cmd",
+        "entrypoint",
+        "entrypoint_execs_args",
+        "env",
+        "family",
+        "shell",
+        "shell_instruction",
+        "stopsignal",
+        "user",
+        "workdir",
+    )
+
+    def __init__(self, base: BaseImage | None, family: str, env: dict[str, str]) -> None:
+        self.base = base
+        self.family = family
+        self.entrypoint: Command | None = None
+        self.entrypoint_execs_args = False  # the base image's entrypoint ends with exec "$@"
+        self.cmd: Command | None = None
+        self.shell: tuple[str, ...] = DEFAULT_SHELL
+        self.shell_instruction: Instruction | None = None
+        self.stopsignal: Setting | None = None
+        self.user: Setting | None = None
+        self.workdir = "/"
+        self.env = env
 
     def copy(self) -> ImageConfig:
-        return replace(self, env=dict(self.env))
+        new = ImageConfig(self.base, self.family, dict(self.env))
+        for name in self.__slots__:
+            if name != "env":
+                setattr(new, name, getattr(self, name))
+        return new
 
 
-@dataclass
 class Stage:
-    index: int
-    name: str | None
-    base_reference: str  # FROM argument after ARG expansion
-    base_resolved: bool  # every variable in FROM had a value
-    parent: Stage | None
-    from_instruction: Instruction
-    instructions: list[Instruction]
-    config: ImageConfig
-    # WORKDIR and ENV in force at each COPY/ADD/RUN, keyed by position in `instructions`:
-    # file sources are resolved against them, not against the final config.
-    scopes: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    __slots__ = (
+        "base_reference",
+        "base_resolved",
+        "config",
+        "from_instruction",
+        "index",
+        "instructions",
+        "name",
+        "parent",
+        "scopes",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        name: str | None,
+        base_reference: str,
+        base_resolved: bool,
+        parent: Stage | None,
+        from_instruction: Instruction,
+        config: ImageConfig,
+    ) -> None:
+        self.index = index
+        self.name = name
+        self.base_reference = base_reference  # FROM argument after ARG expansion
+        self.base_resolved = base_resolved  # every variable in FROM had a value
+        self.parent = parent
+        self.from_instruction = from_instruction
+        self.instructions: list[Instruction] = []
+        self.config = config
+        # WORKDIR and ENV in force at each COPY/ADD/RUN, keyed by position in `instructions`:
+        # file sources are resolved against them, not against the final config.
+        self.scopes: dict[int, tuple[str, dict[str, str]]] = {}
 
     @property
     def label(self) -> str:
         return self.name or str(self.index)
 
 
-@dataclass
-class Model:
+class Model(NamedTuple):
     parsed: ParsedDockerfile
     stages: list[Stage]
     global_args: dict[str, str]
@@ -184,7 +223,7 @@ def build_model(parsed: ParsedDockerfile) -> Model:
                 config = parent.config.copy()
             else:
                 config = _base_config(reference, resolved and bool(reference))
-            current = Stage(len(stages), name, reference, resolved, parent, ins, [], config)
+            current = Stage(len(stages), name, reference, resolved, parent, ins, config)
             stages.append(current)
             if name:
                 by_name[name] = current

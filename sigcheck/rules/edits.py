@@ -19,7 +19,6 @@ text and no edit. The pieces here are shared by the rules:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import posixpath
@@ -635,7 +634,7 @@ def stopsignal_edit(ctx: Context, signal: str, app: Link) -> Edit | None:
     drops or rewrites it (LaunchChain.delivered)."""
     if ctx.path == "-":
         return None
-    if dataclasses.replace(ctx.chain, stopsignal=signal).delivered(app) != signal:
+    if ctx.chain._replace(stopsignal=signal).delivered(app) != signal:
         return None
     setting = ctx.stage.config.stopsignal
     own = setting.instruction if setting is not None else None

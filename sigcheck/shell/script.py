@@ -16,7 +16,6 @@ Facts (signal-semantics.md §5 Table 5a, measured as PID 1):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -162,8 +161,7 @@ def shebang_of(text: str) -> tuple[tuple[str, ...] | None, bool]:
 _REPORTING = re.compile(r"^\s*(?:(?:echo|printf|logger|true|:|exit)\b[^;&|\n]*(?:;|&&|\n|$)\s*)+$")
 
 
-@dataclass
-class _Path:
+class _Path(NamedTuple):
     """Walking a statement list: paths that ended the script, and the one still running."""
 
     ended_outcomes: list[Outcome]
