@@ -13,11 +13,16 @@ and SARIF, and never split a line of text output or stderr.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from cli_helpers import FORMATS_UNDER_TEST, Result, run_sigcheck, sarif_errors, sarif_findings, validate_sarif
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sigcheck.report.text_format import _CONTROL, printable
 
 TITLE = (
     "[bold]B[/bold] [link=http://x]L[/link] "
@@ -189,3 +194,12 @@ def test_newline_in_a_file_name_keeps_the_text_heading_one_line(odd_names: Path)
     assert any(
         line.startswith("new") and line.endswith("line/Dockerfile") for line in result.stdout.splitlines()
     )
+
+
+@given(st.text())
+def test_printable_leaves_no_control_character(text: str) -> None:
+    """Whichever way `printable` goes (the isprintable() shortcut or the escaping), nothing
+    it returns can move the cursor, end a line or reorder text."""
+    out = printable(text)
+    assert not re.search(_CONTROL, out)
+    assert out == text or "\\" in out or "\ufffd" in out

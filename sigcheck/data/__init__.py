@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from typing import Any
 
-__all__ = ["load"]
+__all__ = ["load", "name_matches"]
 
 
 def load(name: str) -> dict[str, Any]:
@@ -15,3 +16,14 @@ def load(name: str) -> dict[str, Any]:
     with open(os.path.join(os.path.dirname(__file__), name), encoding="utf-8") as handle:
         data: dict[str, Any] = json.load(handle)
     return data
+
+
+def name_matches(name: str, pattern: str) -> bool:
+    """`name` matches a name pattern of the data files (`*` as in fnmatch). Most are
+    prefixes (`gcr.io/distroless/*`), checked without compiling a regular expression."""
+    star = pattern.find("*")
+    if star < 0:
+        return name == pattern
+    if star == len(pattern) - 1:
+        return name.startswith(pattern[:-1])
+    return fnmatch.fnmatchcase(name, pattern)

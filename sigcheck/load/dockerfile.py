@@ -23,9 +23,10 @@ __all__ = [
     "split_words",
 ]
 
-_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+# Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
+_DIRECTIVE = r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$"
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
-_HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+_HEREDOC_WORD = r"^(\d*)<<(-?)([^<]*)$"
 _WHITESPACE = re.compile(r"[\t\v\f\r ]+")
 _MAYBE_JSON = frozenset({"CMD", "ENTRYPOINT", "RUN", "SHELL"})
 _MAYBE_JSON_LIST = frozenset({"COPY", "ADD", "VOLUME"})
@@ -208,7 +209,7 @@ _JSON = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_go_float,
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-_ARRAY_ATTEMPT = re.compile(r"""\[\s*(?:["'\]]|[^\s\],]+\s*,)""")
+_ARRAY_ATTEMPT = r"""\[\s*(?:["'\]]|[^\s\],]+\s*,)"""
 
 
 def _json_array(rest: str) -> tuple[list[str] | None, str | None, bool]:
@@ -225,7 +226,7 @@ def _json_array(rest: str) -> tuple[list[str] | None, str | None, bool]:
     text = rest.lstrip()
     if not text.startswith("["):
         return None, None, False
-    attempt = bool(_ARRAY_ATTEMPT.match(text))
+    attempt = bool(re.match(_ARRAY_ATTEMPT, text))
     try:
         value, end = _JSON.raw_decode(text)
     except RecursionError:
@@ -261,7 +262,7 @@ def _explain_json_error(text: str, exc: Exception) -> str:
 def _heredocs_in(line: str) -> list[tuple[str, int, bool, bool]]:
     found: list[tuple[str, int, bool, bool]] = []
     for word in split_words(line, "\\"):
-        m = _HEREDOC_WORD.match(word)
+        m = re.match(_HEREDOC_WORD, word)
         if not m or not m.group(3):
             continue
         raw = m.group(3)
@@ -330,7 +331,7 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
         nonlocal directives_done, escape, continuation
         if directives_done:
             return
-        m = _DIRECTIVE.match(line)
+        m = re.match(_DIRECTIVE, line)
         if not m or m.group(1).lower() not in _KNOWN_DIRECTIVES:
             directives_done = True
             return

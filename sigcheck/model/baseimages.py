@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sigcheck.data import load
+from sigcheck.data import load, name_matches
 
 __all__ = ["BaseImage", "family_shell", "lookup_image", "shell_label"]
 
@@ -27,9 +26,7 @@ class BaseImage(NamedTuple):
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    data = load("images.json")
-    data["_tag_res"] = [(re.compile(entry["pattern"]), entry["family"]) for entry in data["tag_families"]]
-    return data
+    return load("images.json")
 
 
 def _normalise(reference: str) -> tuple[str, str]:
@@ -48,9 +45,9 @@ def _normalise(reference: str) -> tuple[str, str]:
 
 
 def _family_from_tag(tag: str) -> str | None:
-    for pattern, family in _data()["_tag_res"]:
-        if pattern.search(tag):
-            return str(family)
+    for entry in _data()["tag_families"]:
+        if any(word in tag for word in entry["words"]):
+            return str(entry["family"])
     return None
 
 
@@ -59,8 +56,7 @@ def lookup_image(reference: str) -> BaseImage:
     name, tag = _normalise(reference)
     entry: dict[str, Any] | None = None
     for candidate in _data()["images"]:
-        pattern = candidate["name"]
-        if pattern == name or ("*" in pattern and fnmatch.fnmatchcase(name, pattern)):
+        if name_matches(name, candidate["name"]):
             entry = candidate
             break
     tag_family = _family_from_tag(tag)

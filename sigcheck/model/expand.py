@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-_VAR = re.compile(
+# Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
+_VAR = (
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}"
     r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
 )
@@ -42,8 +43,10 @@ def expand(text: str, env: dict[str, str], escape: str = "\\") -> tuple[str, boo
     for part in parts:
         if part == escape + "$":
             out.append("$")
+        elif "$" in part:
+            out.append(re.sub(_VAR, substitute, part))
         else:
-            out.append(_VAR.sub(substitute, part))
+            out.append(part)
     return unquote("".join(out), escape), complete
 
 

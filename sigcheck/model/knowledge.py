@@ -6,13 +6,12 @@ source in the data file.
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sigcheck.data import load
+from sigcheck.data import load, name_matches
 
 __all__ = [
     "GO_APP",
@@ -67,7 +66,7 @@ def _data() -> dict[str, Any]:
 
 
 def _matches(name: str, patterns: list[str]) -> bool:
-    return any(name == p or ("*" in p and fnmatch.fnmatchcase(name, p)) for p in patterns)
+    return any(name_matches(name, p) for p in patterns)
 
 
 @lru_cache(maxsize=64)

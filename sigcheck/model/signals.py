@@ -61,7 +61,8 @@ _PREFERRED = {
     if "+" not in name and "-" not in name
 }
 _PREFERRED.update({6: "SIGABRT", 17: "SIGCHLD", 29: "SIGIO", 34: "SIGRTMIN", 64: "SIGRTMAX"})
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+# Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
+_INTEGER = r"^[+-]?[0-9]+$"
 
 
 class ParsedSignal(NamedTuple):
@@ -92,7 +93,7 @@ def signal_name(number: int) -> str:
 
 
 def parse_signal(raw: str) -> ParsedSignal:
-    if _INTEGER.match(raw):
+    if re.match(_INTEGER, raw):
         number = int(raw)
         if number == 0:
             return ParsedSignal(raw, None, "invalid signal: 0")

@@ -18,7 +18,8 @@ from sigcheck.lint import FileReport
 
 __all__ = ["SourceLines", "fingerprinted", "relative_to", "repository_root"]
 
-_SPACE = re.compile(r"\s+")
+# Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
+_SPACE = r"\s+"
 _MAX_SCRIPT_BYTES = 1024 * 1024
 
 
@@ -95,7 +96,7 @@ def _normalised(finding: Finding, lines: Sequence[str] | None) -> str:
         if text.endswith(("\\", "`")):
             text = text[:-1]
         words.append(text)
-    return _SPACE.sub(" ", " ".join(words)).strip()
+    return re.sub(_SPACE, " ", " ".join(words)).strip()
 
 
 def fingerprinted(

@@ -22,7 +22,8 @@ Line = list[Segment]
 
 # Every field is printed on its own line(s): a newline from the file must not start a line
 # that looks like sigcheck's own output, so \n and \r are made visible too.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# A pattern string: re compiles (and caches) it on first use, not at every start-up.
+_CONTROL = r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 _STYLES = {
     Severity.ERROR: "bold red",
     Severity.WARNING: "bold yellow",
@@ -33,9 +34,13 @@ _STYLES = {
 
 def printable(text: str) -> str:
     """Make control characters, escape sequences and bidi overrides visible."""
+    if text.isprintable():  # every character _CONTROL matches (and a lone surrogate) is not
+        return text
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return _CONTROL.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    return re.sub(
+        _CONTROL,
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+        text,
     )
 
 

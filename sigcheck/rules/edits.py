@@ -72,7 +72,8 @@ RESERVED = frozenset(
 # Characters that stand for themselves outside quotes in every POSIX shell (and bash):
 # no glob, expansion, operator, comment, tilde, brace or history meaning.
 _UNQUOTED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=+,@%-")
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+# Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
+_ASSIGNMENT = r"[A-Za-z_][A-Za-z0-9_]*="
 
 
 def _control(ch: str) -> bool:
@@ -163,7 +164,7 @@ def plain_argv(text: str) -> list[str] | None:
             return None
         words, raws = words[1:], raws[1:]
     first = raws[0]
-    if _ASSIGNMENT.match(first) or (first == words[0] and first in RESERVED):
+    if re.match(_ASSIGNMENT, first) or (first == words[0] and first in RESERVED):
         return None  # `FOO=1 app` sets a variable; `time app` is a keyword
     if words[0] in BUILTINS or not words[0]:
         return None

@@ -87,11 +87,12 @@ def fix_for_shell_link(link: Link) -> str | None:
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash"})
 _SET_OPTIONS = frozenset({"errexit", "nounset", "pipefail", "xtrace"})
+# Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
 # Options that change nothing for one simple command of literal words (-x only traces it).
-_OPTION = re.compile(r"[-+][euxc]*o?")
+_OPTION = r"[-+][euxc]*o?"
 # $1, ${1}, $@, $*, $#, ${#}, shift, getopts: the script looks at its arguments.
-_READS_ARGS = re.compile(r"\$(?:[0-9@*#]|\{[#!]?[0-9@*#])|\bshift\b|\bgetopts\b")
-_EXEC_ARGS = re.compile(r"""\bexec\s+("\$@"|"\$\{@\}")""")
+_READS_ARGS = r"\$(?:[0-9@*#]|\{[#!]?[0-9@*#])|\bshift\b|\bgetopts\b"
+_EXEC_ARGS = r"""\bexec\s+("\$@"|"\$\{@\}")"""
 
 
 def _plain_shell(shell_argv: tuple[str, ...]) -> bool:
@@ -107,7 +108,7 @@ def _plain_shell(shell_argv: tuple[str, ...]) -> bool:
     i = 0
     while i < len(options):
         word = options[i]
-        if not _OPTION.fullmatch(word) or word in ("-", "+"):
+        if not re.fullmatch(_OPTION, word) or word in ("-", "+"):
             return False
         if word.endswith("o"):
             if i + 1 >= len(options) or options[i + 1] not in _SET_OPTIONS:
@@ -119,7 +120,7 @@ def _plain_shell(shell_argv: tuple[str, ...]) -> bool:
 
 def _reads_arguments(text: str) -> bool:
     code = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("#"))
-    return bool(_READS_ARGS.search(_EXEC_ARGS.sub("", code)))
+    return bool(re.search(_READS_ARGS, re.sub(_EXEC_ARGS, "", code)))
 
 
 def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:

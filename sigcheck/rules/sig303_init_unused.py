@@ -12,21 +12,23 @@ from sigcheck.model.image import Stage
 from sigcheck.model.knowledge import init_packages
 from sigcheck.rules.base import Context, Rule
 
-_INSTALLERS = re.compile(
-    r"\b(apk\s+add|apt-get\s+install|apt\s+install|dnf\s+install|yum\s+install|microdnf\s+install|pip3?\s+install|zypper\s+(in|install))\b"
+# Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
+_INSTALLERS = (
+    r"\b(apk\s+add|apt-get\s+install|apt\s+install|dnf\s+install|yum\s+install"
+    r"|microdnf\s+install|pip3?\s+install|zypper\s+(in|install))\b"
 )
 
 
 def _installs(ins: Instruction, packages: dict[str, tuple[str, ...]]) -> str | None:
     if ins.keyword == "RUN":
         text = " ".join([ins.rest, *(h.content for h in ins.heredocs)])
-        if not _INSTALLERS.search(text) and "tini" not in text:
+        if not re.search(_INSTALLERS, text) and "tini" not in text:
             return None
         for init, names in packages.items():
             for name in names:
                 mentioned = re.search(r"(?<![\w.-])" + re.escape(name) + r"(?![\w-])", text)
                 fetched = re.search(r"(curl|wget)\b[^\n]*" + re.escape(name), text)
-                if mentioned and (_INSTALLERS.search(text) or fetched):
+                if mentioned and (re.search(_INSTALLERS, text) or fetched):
                     return init
         return None
     if ins.keyword in ("COPY", "ADD") and len(ins.args) >= 2:
