@@ -64,8 +64,10 @@ def _has_sigcheck_table(path: str) -> bool:
             data = handle.read()
     except OSError:
         return False
-    if b"sigcheck" not in data:
-        return False  # most pyproject.toml files: no need to parse them
+    if b"sigcheck" not in data and b"\\u" not in data and b"\\U" not in data:
+        # Most pyproject.toml files: no need to parse them. A key can spell "sigcheck"
+        # only literally or with \u/\U escapes in a quoted key.
+        return False
     tool = _parse(path, data).get("tool")
     return isinstance(tool, dict) and "sigcheck" in tool
 

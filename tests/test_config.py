@@ -67,6 +67,12 @@ def test_pyproject_needs_a_sigcheck_table(project: Path) -> None:
     assert (code, _rules(findings)) == (0, [])
 
 
+def test_a_sigcheck_table_with_an_escaped_key_is_found(project: Path) -> None:
+    """Files without the word are not parsed, but a quoted key may spell it with escapes."""
+    _write(project / "pyproject.toml", '[tool."\\u0073igcheck"]\nignore = ["SIG102"]\n')
+    assert find_config(str(project)) == str(project / "pyproject.toml")
+
+
 def test_sigcheck_toml_comes_before_pyproject_and_the_nearest_wins(project: Path) -> None:
     _write(project / "pyproject.toml", '[tool.sigcheck]\nignore = ["SIG101"]\n')
     _write(project / ".sigcheck.toml", 'ignore = ["SIG102"]\n')
