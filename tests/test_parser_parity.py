@@ -15,12 +15,15 @@ on which sigcheck is known to disagree with BuildKit are strict xfails
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
+from sigcheck.load.dockerfile import DockerfileSyntaxError, continuation_at, parse_dockerfile
 from sigcheck.load.files import read_text
 
 dockerfile: Any = pytest.importorskip("dockerfile")
@@ -365,3 +368,12 @@ def test_follows_current_buildkit(name: str) -> None:
 def test_known_parity_gap(name: str) -> None:
     text, _why = PARITY_GAPS[name]
     assert sigcheck(text) == buildkit(text)
+
+
+@given(st.text(alphabet="\\` \ta#", max_size=10), st.sampled_from(["\\", "`"]))
+def test_line_continuation_is_the_trailing_unescaped_escape(line: str, escape: str) -> None:
+    """BuildKit's rule as a regular expression (`(?<!\\\\)\\\\[ \\t]*$`) against the string
+    test the lexer and the fixer use."""
+    e = re.escape(escape)
+    m = re.search("(?<!" + e + ")" + e + r"[ \t]*$", line)
+    assert continuation_at(line, escape) == (m.start() if m else -1)

@@ -19,6 +19,7 @@ __all__ = [
     "Heredoc",
     "Instruction",
     "ParsedDockerfile",
+    "continuation_at",
     "parse_dockerfile",
     "split_words",
 ]
@@ -312,6 +313,15 @@ def _split_lines(text: str) -> tuple[list[str], list[bool]]:
     return parts, ended
 
 
+def continuation_at(line: str, escape: str) -> int:
+    """Where the escape that continues `line` on the next one starts, or -1: a trailing
+    escape (then only blanks) that is not itself escaped (`echo a\\` ends there)."""
+    body = line.rstrip(" \t")
+    if not body.endswith(escape) or body.endswith(escape + escape):
+        return -1
+    return len(body) - 1
+
+
 def parse_dockerfile(text: str) -> ParsedDockerfile:
     """Parse Dockerfile text into instructions, as BuildKit would."""
     lines, ended = _split_lines(text)
@@ -320,18 +330,16 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
     directives: dict[str, str] = {}
     directives_done = False
     escape = "\\"
-    # A trailing escape continues the line unless it is itself escaped (`echo a\\`).
-    continuation = re.compile(r"(?<!\\)\\[ \t]*$")
     comments: dict[int, str] = {}
     instructions: list[Instruction] = []
     i = 0
     n = len(lines)
 
     def directive(line: str, number: int) -> None:
-        nonlocal directives_done, escape, continuation
+        nonlocal directives_done, escape
         if directives_done:
             return
-        m = re.match(_DIRECTIVE, line)
+        m = re.match(_DIRECTIVE, line) if line.startswith("#") else None
         if not m or m.group(1).lower() not in _KNOWN_DIRECTIVES:
             directives_done = True
             return
@@ -345,7 +353,6 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
                     number, f"invalid escape token '{m.group(2)}' does not match ` or \\"
                 )
             escape = m.group(2)
-            continuation = re.compile("(?<!" + re.escape(escape) + ")" + re.escape(escape) + r"[ \t]*$")
 
     while i < n:
         raw = lines[i].rstrip("\r\n")
@@ -361,14 +368,13 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
         start_line = number
         column = len(raw) - len(stripped) + 1
         line = stripped
-        m = continuation.search(line)
+        cut = continuation_at(line, escape)
+        if cut >= 0:
+            line = line[:cut]
         first_len = len(line)
-        if m:
-            line = line[: m.start()]
-            first_len = len(line)
         last_line = number
         pieces = [line]  # joined once: `line +=` in the loop is quadratic on long continuations
-        while m and i < n:
+        while cut >= 0 and i < n:
             raw_next = lines[i].rstrip("\r\n")
             last_line = i + 1
             i += 1
@@ -378,8 +384,8 @@ def parse_dockerfile(text: str) -> ParsedDockerfile:
                 continue
             if not raw_next.strip():
                 continue
-            m = continuation.search(raw_next)
-            pieces.append(raw_next[: m.start()] if m else raw_next)
+            cut = continuation_at(raw_next, escape)
+            pieces.append(raw_next[:cut] if cut >= 0 else raw_next)
         line = "".join(pieces)
         trimmed = line.strip()
         parts = _WHITESPACE.split(trimmed, maxsplit=1)

@@ -8,7 +8,6 @@ but cannot be sent, so `docker stop` falls back to SIGKILL after 2 s.
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 __all__ = ["ParsedSignal", "parse_signal", "signal_name"]
@@ -61,8 +60,6 @@ _PREFERRED = {
     if "+" not in name and "-" not in name
 }
 _PREFERRED.update({6: "SIGABRT", 17: "SIGCHLD", 29: "SIGIO", 34: "SIGRTMIN", 64: "SIGRTMAX"})
-# Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
-_INTEGER = r"^[+-]?[0-9]+$"
 
 
 class ParsedSignal(NamedTuple):
@@ -93,7 +90,8 @@ def signal_name(number: int) -> str:
 
 
 def parse_signal(raw: str) -> ParsedSignal:
-    if re.match(_INTEGER, raw):
+    digits = raw[1:] if raw[:1] in ("+", "-") else raw
+    if digits.isascii() and digits.isdigit():
         number = int(raw)
         if number == 0:
             return ParsedSignal(raw, None, "invalid signal: 0")

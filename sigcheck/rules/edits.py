@@ -182,9 +182,9 @@ def dockerfile_file(ctx: Context) -> str:
 def value_positions(parsed: ParsedDockerfile, ins: Instruction) -> list[tuple[int, int]] | None:
     """(line, column) of every character of `ins.rest`, joining continuation lines as
     the parser does (sigcheck.load.dockerfile); None if the two ever disagree."""
+    from sigcheck.load.dockerfile import continuation_at
+
     lines = parsed.lines
-    escape = re.escape(parsed.escape)
-    continuation = re.compile("(?<!" + escape + ")" + escape + r"[ \t]*$")
     chars: list[str] = []
     where: list[tuple[int, int]] = []
 
@@ -196,16 +196,16 @@ def value_positions(parsed: ParsedDockerfile, ins: Instruction) -> list[tuple[in
         return None
     raw = lines[ins.start_line - 1]
     stripped = raw.lstrip()
-    m = continuation.search(stripped)
-    add(stripped[: m.start()] if m else stripped, ins.start_line, len(raw) - len(stripped))
+    cut = continuation_at(stripped, parsed.escape)
+    add(stripped[:cut] if cut >= 0 else stripped, ins.start_line, len(raw) - len(stripped))
     number = ins.start_line
-    while m and number < ins.end_line:
+    while cut >= 0 and number < ins.end_line:
         number += 1
         raw = lines[number - 1]
         if raw.lstrip().startswith("#") or not raw.strip():
             continue
-        m = continuation.search(raw)
-        add(raw[: m.start()] if m else raw, number, 0)
+        cut = continuation_at(raw, parsed.escape)
+        add(raw[:cut] if cut >= 0 else raw, number, 0)
     joined = "".join(chars)
     end = len(joined.rstrip())
     begin = end - len(ins.rest)
