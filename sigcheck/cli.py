@@ -64,13 +64,14 @@ def main() -> None:
 
 
 def _expand_paths(paths: tuple[str, ...]) -> tuple[list[str], list[FileReport]]:
-    from sigcheck.discover import discover
     from sigcheck.lint import FileReport
 
     files: list[str] = []
     problems: list[FileReport] = []
     for path in paths:
         if path != "-" and os.path.isdir(path):
+            from sigcheck.discover import discover
+
             found = list(discover(path))
             if not found:
                 problems.append(

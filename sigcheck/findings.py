@@ -1,6 +1,7 @@
 """What a rule reports, and how bad it is."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 from enum import IntEnum
 from typing import NamedTuple
@@ -21,7 +22,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> Severity:
+    def parse(cls, text: str) -> "Severity":
         try:
             return cls[text.strip().upper()]
         except KeyError:
@@ -57,7 +58,7 @@ class Edit(NamedTuple):
     def end(self) -> tuple[int, int]:
         return (self.end_line, self.end_column)
 
-    def overlaps(self, other: Edit) -> bool:
+    def overlaps(self, other: "Edit") -> bool:
         """Two edits of one file touch the same text, or insert at the same point or
         where the other replaces text (their order would be ambiguous)."""
         if self.start == self.end or other.start == other.end:

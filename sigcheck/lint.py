@@ -1,6 +1,7 @@
 """One file in, findings out: load -> model -> chain -> rules."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import os
 import sys

@@ -8,7 +8,8 @@ what an instruction is; tests/test_parser_parity.py compares it, fixture by
 fixture, with BuildKit's own Go parser (the `dockerfile` PyPI package).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import json
 import re

@@ -1,6 +1,7 @@
 """Lookup of what sigcheck knows about an external base image (data/images.json)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import re
 from functools import lru_cache

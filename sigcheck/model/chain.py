@@ -8,7 +8,8 @@ base image's entrypoint that ends in `exec "$@"` hands over to CMD. Every rule
 is a question asked of this chain; none re-parses text.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import posixpath
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -106,8 +107,8 @@ class ScriptInfo(NamedTuple):
 
     image_path: str
     origin: FileOrigin | None  # None when it could not be located
-    analysis: ScriptAnalysis | None  # None when it could not be read
-    outcome: Outcome | None  # the path the chain follows (the worst one)
+    analysis: "ScriptAnalysis | None"  # None when it could not be read
+    outcome: "Outcome | None"  # the path the chain follows (the worst one)
     problem: str | None = None  # why it could not be read
     missing: bool = False  # the COPY source does not exist in the build context
     interpreter: str | None = (
@@ -344,7 +345,7 @@ def looks_like_script(path: str) -> bool:
     return name.endswith(".sh") or "entrypoint" in name
 
 
-def _shell_of_script(analysis: ScriptAnalysis, interpreter: str | None, family: str) -> str | None:
+def _shell_of_script(analysis: "ScriptAnalysis", interpreter: str | None, family: str) -> str | None:
     """The shell implementation that runs a script, from how it is invoked or its shebang."""
     if interpreter is not None:
         return shell_implementation(interpreter, family)
@@ -362,7 +363,7 @@ def _shell_of_script(analysis: ScriptAnalysis, interpreter: str | None, family: 
 _SELF = ('"$0"', "$0", '"$BASH_SOURCE"', "$BASH_SOURCE", '"${BASH_SOURCE[0]}"', '"${BASH_SOURCE}"')
 
 
-def _primary(analysis: ScriptAnalysis) -> Outcome | None:
+def _primary(analysis: "ScriptAnalysis") -> "Outcome | None":
     """The path the chain follows: the first one that does not exec, else the first exec
     that does not re-run the script itself (`exec gosu user "$0" "$@"` comes back to it)."""
     taken = [o for o in analysis.outcomes if o.default_path] or list(analysis.outcomes)

@@ -6,7 +6,8 @@ backwards (the last write wins) through the stage and the stages it is built
 on; `COPY --from=stage` follows the file into that stage.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import fnmatch
 import posixpath
@@ -149,8 +150,6 @@ def locate_file(
     context; a COPY whose candidate source does not exist did not write `path`."""
     if depth > 8:
         return None
-    from sigcheck.model.generated import written_by_run
-
     current: Stage | None = stage
     while current is not None and depth <= 8:
         for index in range(len(current.instructions) - 1, -1, -1):
@@ -160,6 +159,8 @@ def locate_file(
                 if found is not None:
                     return found
             elif ins.keyword == "RUN":
+                from sigcheck.model.generated import written_by_run
+
                 workdir = current.scopes.get(index, ("/", {}))[0]
                 content = written_by_run(ins, path, workdir)
                 if content is not None:

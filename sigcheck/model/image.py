@@ -9,7 +9,8 @@ instruction. The rules that matter for the launch chain:
   earlier in the same stage (BuildKit dispatchEntrypoint, `if !d.cmdSet`).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import posixpath
 from typing import Literal, NamedTuple
@@ -81,7 +82,7 @@ class ImageConfig:
         self.workdir = "/"
         self.env = env
 
-    def copy(self) -> ImageConfig:
+    def copy(self) -> "ImageConfig":
         new = ImageConfig(self.base, self.family, dict(self.env))
         for name in self.__slots__:
             if name != "env":
@@ -108,7 +109,7 @@ class Stage:
         name: str | None,
         base_reference: str,
         base_resolved: bool,
-        parent: Stage | None,
+        parent: "Stage | None",
         from_instruction: Instruction,
         config: ImageConfig,
     ) -> None:

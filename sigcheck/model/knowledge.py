@@ -4,7 +4,8 @@ Loaded once per process (a few hundred microseconds); every entry carries its
 source in the data file.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import posixpath
 import re

@@ -6,7 +6,8 @@ with or without SIG, RTMIN+0..15 and RTMAX-14..0, decimal numbers (a leading
 but cannot be sent, so `docker stop` falls back to SIGKILL after 2 s.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 from typing import NamedTuple
 

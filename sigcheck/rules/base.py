@@ -1,6 +1,7 @@
 """Rule metadata and the context every check function receives."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import os
 from collections.abc import Callable, Iterable
@@ -46,7 +47,7 @@ class Context(NamedTuple):
 
     def link_finding(
         self,
-        rule: Rule,
+        rule: "Rule",
         link: Link,
         message: str,
         *,
@@ -70,7 +71,7 @@ class Context(NamedTuple):
 
     def script_finding(
         self,
-        rule: Rule,
+        rule: "Rule",
         origin: FileOrigin,
         line: int,
         message: str,
@@ -103,7 +104,7 @@ class Context(NamedTuple):
 
     def finding(
         self,
-        rule: Rule,
+        rule: "Rule",
         instruction: Instruction,
         message: str,
         *,

@@ -13,7 +13,8 @@ measured Table 1 in signal-semantics.md §1:
 - no shell execs a pipeline, `app || x`, `app &`, or anything once a trap is set.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import re
 from functools import lru_cache
@@ -76,7 +77,7 @@ class ExecVerdict(NamedTuple):
     reason: str
 
 
-def _walk_final(node: Node, state: dict[str, bool]) -> Node | None:
+def _walk_final(node: "Node", state: dict[str, bool]) -> "Node | None":
     kind = node.type
     if kind == "redirected_statement":
         state["redirect"] = True
@@ -118,19 +119,19 @@ def _walk_final(node: Node, state: dict[str, bool]) -> Node | None:
     return None
 
 
-def _unwrap_redirect(node: Node) -> Node:
+def _unwrap_redirect(node: "Node") -> "Node":
     body = node.child_by_field_name("body") if node.type == "redirected_statement" else None
     return body if body is not None else node
 
 
-def _is_wait(node: Node) -> bool:
+def _is_wait(node: "Node") -> bool:
     if node.type != "command":
         return False
     name = node.child_by_field_name("name")
     return name is not None and name.text == b"wait"
 
 
-def _branches_all_exec(node: Node) -> SimpleCommand | None:
+def _branches_all_exec(node: "Node") -> SimpleCommand | None:
     """For an if/case around the app: the first exec'd command when every branch execs."""
     from sigcheck.shell.script import branch_outcomes
 
@@ -140,7 +141,7 @@ def _branches_all_exec(node: Node) -> SimpleCommand | None:
     return None
 
 
-def _has_trap(root: Node) -> bool:
+def _has_trap(root: "Node") -> bool:
     stack = [root]
     while stack:
         node = stack.pop()

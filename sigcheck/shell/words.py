@@ -1,6 +1,7 @@
 """Turn tree-sitter-bash command nodes into argv, without running anything."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -48,7 +49,7 @@ def args_index(word: str) -> int | None:
     return int(word[2:]) if word.startswith("\x00@") and word[2:].isdigit() else None
 
 
-def word_value(node: Node) -> tuple[str, bool]:
+def word_value(node: "Node") -> tuple[str, bool]:
     """The value of one shell word and whether it is literal."""
     kind = node.type
     if kind == "word" or kind == "number":
@@ -91,7 +92,7 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def simple_command(node: Node, redirected: bool = False) -> SimpleCommand:
+def simple_command(node: "Node", redirected: bool = False) -> SimpleCommand:
     words: list[str] = []
     literal: list[bool] = []
     assignments: list[str] = []
