@@ -66,8 +66,16 @@ def _data() -> dict[str, Any]:
     return load("apps.json")
 
 
-def _matches(name: str, patterns: list[str]) -> bool:
-    return any(name_matches(name, p) for p in patterns)
+@lru_cache(maxsize=1024)
+def _first_entry(section: str, name: str, program: str = "") -> dict[str, Any] | None:
+    """The first entry of `section` whose patterns match the program's base name (or,
+    given, its full path). Cached: the same few programs start most containers."""
+    entries: list[dict[str, Any]] = _data()[section]
+    for entry in entries:
+        patterns = entry["match"]
+        if any(name_matches(name, p) for p in patterns) or (program and program in patterns):
+            return entry
+    return None
 
 
 @lru_cache(maxsize=64)
@@ -110,59 +118,55 @@ GO_APP = App(
 def identify_app(argv: tuple[str, ...]) -> App | None:
     if not argv:
         return None
-    name = posixpath.basename(argv[0])
-    for entry in _data()["apps"]:
-        if _matches(name, entry["match"]):
-            found = _app(entry["id"])
-            if found.id == "python" and "-m" in argv[1:-1]:
-                module = argv[argv.index("-m", 1) + 1]
-                inner = identify_app((module.split(".")[0],))
-                if inner is not None and inner.id != "python":
-                    return inner
-            return found
-    return None
+    entry = _first_entry("apps", posixpath.basename(argv[0]))
+    if entry is None:
+        return None
+    found = _app(entry["id"])
+    if found.id == "python" and "-m" in argv[1:-1]:
+        module = argv[argv.index("-m", 1) + 1]
+        inner = identify_app((module.split(".")[0],))
+        if inner is not None and inner.id != "python":
+            return inner
+    return found
 
 
 def identify_init(argv: tuple[str, ...]) -> Init | None:
     if not argv:
         return None
     program = argv[0]
-    name = posixpath.basename(program)
-    for entry in _data()["inits"]:
-        patterns = entry["match"]
-        if not (_matches(name, patterns) or program in patterns):
-            continue
-        group = entry["default_group"]
-        rewrites: list[tuple[str, str]] = []
-        i = 1
-        while i < len(argv):
-            word = argv[i]
-            if word == "--":
-                i += 1
-                break
-            if not word.startswith("-") or word == "-":
-                break
-            if word in entry["group_flags"]:
-                group = True
-            elif word in entry["child_only_flags"]:
-                group = False
-            if word in entry["valued_flags"] or word in ("-r", "--rewrite"):
-                if word in ("-r", "--rewrite") and i + 1 < len(argv):
-                    rewrites.append(_rewrite(argv[i + 1]))
-                i += 2
-                continue
-            if word.startswith("--rewrite="):
-                rewrites.append(_rewrite(word.split("=", 1)[1]))
+    entry = _first_entry("inits", posixpath.basename(program), program)
+    if entry is None:
+        return None
+    group = entry["default_group"]
+    rewrites: list[tuple[str, str]] = []
+    i = 1
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
             i += 1
-        return Init(
-            id=entry["id"],
-            group=group,
-            supervises=bool(entry.get("supervises", False)),
-            rewrites=tuple(rewrites),
-            command_start=i if i < len(argv) else None,
-            source=entry["source"],
-        )
-    return None
+            break
+        if not word.startswith("-") or word == "-":
+            break
+        if word in entry["group_flags"]:
+            group = True
+        elif word in entry["child_only_flags"]:
+            group = False
+        if word in entry["valued_flags"] or word in ("-r", "--rewrite"):
+            if word in ("-r", "--rewrite") and i + 1 < len(argv):
+                rewrites.append(_rewrite(argv[i + 1]))
+            i += 2
+            continue
+        if word.startswith("--rewrite="):
+            rewrites.append(_rewrite(word.split("=", 1)[1]))
+        i += 1
+    return Init(
+        id=entry["id"],
+        group=group,
+        supervises=bool(entry.get("supervises", False)),
+        rewrites=tuple(rewrites),
+        command_start=i if i < len(argv) else None,
+        source=entry["source"],
+    )
 
 
 _SIGNAL_NUMBERS = {
@@ -185,11 +189,10 @@ def _rewrite(spec: str) -> tuple[str, str]:
 def identify_supervisor(argv: tuple[str, ...]) -> Supervisor | None:
     if not argv:
         return None
-    name = posixpath.basename(argv[0])
-    for entry in _data()["supervisors"]:
-        if _matches(name, entry["match"]):
-            return Supervisor(entry["id"], entry["stops_children"], entry.get("why", ""), entry["source"])
-    return None
+    entry = _first_entry("supervisors", posixpath.basename(argv[0]))
+    if entry is None:
+        return None
+    return Supervisor(entry["id"], entry["stops_children"], entry.get("why", ""), entry["source"])
 
 
 @lru_cache(maxsize=1)
