@@ -269,11 +269,22 @@ def _render(fmt: str, reports: list[FileReport], stream: TextIO, colour: bool, s
         stream.write(render_gitlab(reports))
 
 
+def _stdout() -> TextIO | None:
+    """Standard output, or None after saying so on stderr when it is closed (`>&-`):
+    Python then sets sys.stdout to None."""
+    if sys.stdout is None:
+        click.echo("sigcheck: standard output is closed: cannot write to it", err=True)
+    return sys.stdout
+
+
 def _write(fmt: str, destination: str | None, reports: list[FileReport], seconds: float) -> bool:
     """Write one report; False (after saying why on stderr) when the file cannot be written."""
     if destination is None:
-        _render(fmt, reports, sys.stdout, _use_colour(sys.stdout), seconds)
-        sys.stdout.flush()
+        stdout = _stdout()
+        if stdout is None:
+            return False
+        _render(fmt, reports, stdout, _use_colour(stdout), seconds)
+        stdout.flush()
         return True
     try:
         parent = os.path.dirname(destination)
@@ -478,8 +489,11 @@ def _fix(
         if len(failures) < len(changed):
             reports = problems + _lint_all(files, options, False, workers)
     else:
-        sys.stdout.write(unified_diff(changed))
-        sys.stdout.flush()
+        stdout = _stdout()
+        if stdout is None:
+            return reports, False, bool(changed)
+        stdout.write(unified_diff(changed))
+        stdout.flush()
     ok = not failures
     for line in summary(result, applied=apply_fixes, unwritten=[path for path, _ in failures]):
         click.echo(f"sigcheck: {_safe(line)}", err=True)
@@ -542,13 +556,16 @@ def explain(rule_name: str) -> None:
             f"# {rule.id}: {rule.name}\n\nDefault severity: **{rule.severity.label}**\n\n"
             f"{rule.summary}.\n\nThe full page: {url}\n"
         )
-    if _isatty(sys.stdout) or os.environ.get("FORCE_COLOR"):
+    stdout = _stdout()
+    if stdout is None:
+        sys.exit(2)
+    if _isatty(stdout) or os.environ.get("FORCE_COLOR"):
         from rich.console import Console
         from rich.markdown import Markdown
 
         Console().print(Markdown(text, hyperlinks=True))
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def run() -> None:
@@ -574,8 +591,9 @@ def run() -> None:
         code = exc.code or 0
     atexit._run_exitfuncs()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None when closed (`sigcheck ... >&-`)
+                stream.flush()
     except (OSError, ValueError):
         sys.exit(code)
     if threading.active_count() > 1:

@@ -410,3 +410,31 @@ def test_stdin_bad_input_is_an_error_not_a_crash(tmp_path: Path) -> None:
         document = __import__("json").loads(completed.stdout)
         assert [e["path"] for e in document["errors"]] == ["-"]
         assert detail in document["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--isolated", "Dockerfile"], ["--isolated", "--diff", "Dockerfile"], ["explain", "SIG102"]],
+    ids=["report", "diff", "explain"],
+)
+def test_closed_standard_output_is_an_error_not_a_crash(tmp_path: Path, args: list[str]) -> None:
+    """`sigcheck Dockerfile >&-`: Python sets sys.stdout to None; say so and exit 2."""
+    import subprocess
+    import sys
+
+    from cli_helpers import REPO
+
+    (tmp_path / "Dockerfile").write_text("FROM debian\nCMD app --serve\n", encoding="utf-8")
+    completed = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m sigcheck "$@" >&-', sys.executable, *args],
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    stderr = completed.stderr.decode("utf-8", "replace")
+    assert completed.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    assert "standard output is closed" in stderr
