@@ -15,6 +15,7 @@ on which sigcheck is known to disagree with BuildKit are strict xfails
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -377,3 +378,13 @@ def test_line_continuation_is_the_trailing_unescaped_escape(line: str, escape: s
     e = re.escape(escape)
     m = re.search("(?<!" + e + ")" + e + r"[ \t]*$", line)
     assert continuation_at(line, escape) == (m.start() if m else -1)
+
+
+@given(
+    st.text(alphabet=st.characters(min_codepoint=0xD7F0, max_codepoint=0xE010) | st.sampled_from("a\ufffd"))
+)
+def test_unpaired_surrogates_become_the_replacement_character(value: str) -> None:
+    """As Go decodes `\\ud800` in a JSON string; the lexer's shortcut against the plain rule."""
+    array = json.dumps([value])  # a pair of surrogates decodes to one character
+    expected = re.sub("[\ud800-\udfff]", "\ufffd", json.loads(array)[0])
+    assert parse_dockerfile(f"CMD {array}\n").instructions[0].args == (expected,)

@@ -208,7 +208,17 @@ def _go_float(text: str) -> float:
 
 
 _JSON = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_go_float, parse_int=_go_float)
-_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: str) -> str:
+    """Go replaces an unpaired surrogate escape with U+FFFD. Only a surrogate makes
+    strict UTF-8 encoding fail: the common case costs one encode, no regex (whose
+    2,048-character class took ~0.25 ms of every start to compile)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+    return value
 
 
 _ARRAY_ATTEMPT = r"""\[\s*(?:["'\]]|[^\s\],]+\s*,)"""
@@ -243,8 +253,7 @@ def _json_array(rest: str) -> tuple[list[str] | None, str | None, bool]:
     trailing = text[end:].strip()
     if trailing:
         return None, f"text after the closing ']' ({trailing[:40]!r}) is not allowed in JSON", False
-    # Go replaces an unpaired surrogate escape with U+FFFD.
-    return [_SURROGATE.sub("\ufffd", v) for v in value], None, False
+    return [_without_surrogates(v) for v in value], None, False
 
 
 def _explain_json_error(text: str, exc: Exception) -> str:
