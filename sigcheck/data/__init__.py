@@ -19,8 +19,9 @@ def load(name: str) -> dict[str, Any]:
 
 
 def name_matches(name: str, pattern: str) -> bool:
-    """`name` matches a name pattern of the data files (`*` as in fnmatch). Most are
-    prefixes (`gcr.io/distroless/*`), checked without compiling a regular expression."""
+    """`name` matches a name pattern of the data files, where `*` is the only wildcard
+    (tests/test_knowledge.py checks that). Most are prefixes (`gcr.io/distroless/*`),
+    checked without compiling a regular expression."""
     star = pattern.find("*")
     if star < 0:
         return name == pattern
