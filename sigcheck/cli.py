@@ -155,10 +155,10 @@ def _load_config(config_file: str | None, isolated: bool) -> Config:
         if config_file is not None:
             raise click.UsageError("--config and --isolated exclude each other")
         return Config()
-    path = config_file or find_config(os.getcwd())
-    if path is None:
-        return Config()
     try:
+        path = config_file or find_config(os.getcwd())
+        if path is None:
+            return Config()
         return load_config(path)
     except ConfigError as exc:
         click.echo(f"sigcheck: {exc}", err=True)
@@ -508,6 +508,8 @@ def rules_command(output_format: str) -> None:
     """List every rule: ID, name, default severity and what it finds."""
     from sigcheck.rules import ALL_RULES
 
+    if _stdout() is None:
+        sys.exit(2)
     if output_format == "json":
         import json
 
@@ -572,12 +574,13 @@ def run() -> None:
     """The `sigcheck` command (and `python -m sigcheck`): `main`, then a fast exit.
 
     A normal exit tears the interpreter down, freeing every module and object: ~6 ms,
-    a tenth of a cold start, for a process whose work is done. As Bazaar did, and
-    click does after shell completion, sigcheck leaves with `os._exit` instead, once
-    what a normal exit guarantees is done: the atexit handlers have run (multiprocessing
-    joins its workers there) and the standard streams are flushed. Report files are
-    already closed. Anything unusual (a flush that fails, a thread still running)
-    takes the normal way out. Tests call `main` in-process; this is only the entry point.
+    a tenth of a cold start, for a process whose work is done. As Bazaar did, sigcheck
+    leaves with `os._exit` instead, once what a normal exit guarantees is done: the
+    atexit handlers have run (multiprocessing joins its workers there) and the standard
+    streams are flushed. Report files are already closed. Anything unusual (a thread
+    still running, which a normal exit joins before the atexit handlers; a flush that
+    fails) takes the normal way out. Tests call `main` in-process; this is only the
+    entry point.
     """
     import atexit
     import threading
@@ -589,14 +592,14 @@ def run() -> None:
         if exc.code is not None and not isinstance(exc.code, int):
             raise  # a message to print: Python's own exit does that
         code = exc.code or 0
+    if threading.active_count() > 1:
+        sys.exit(code)
     atexit._run_exitfuncs()
     try:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:  # None when closed (`sigcheck ... >&-`)
                 stream.flush()
     except (OSError, ValueError):
-        sys.exit(code)
-    if threading.active_count() > 1:
         sys.exit(code)
     os._exit(code)
 

@@ -65,11 +65,17 @@ def _has_sigcheck_table(path: str) -> bool:
             data = handle.read()
     except OSError:
         return False
-    if b"sigcheck" not in data and b"\\u" not in data and b"\\U" not in data:
+    literal = b"sigcheck" in data
+    if not literal and b"\\" not in data:
         # Most pyproject.toml files: no need to parse them. A key can spell "sigcheck"
-        # only literally or with \u/\U escapes in a quoted key.
+        # only literally or with escapes (\u, \U, and \x in TOML 1.1) in a quoted key.
         return False
-    tool = _parse(path, data).get("tool")
+    try:
+        tool = _parse(path, data).get("tool")
+    except ConfigError:
+        if literal:
+            raise  # it may well be sigcheck's configuration: say what is wrong with it
+        return False  # someone else's broken file, with no sigcheck table in sight
     return isinstance(tool, dict) and "sigcheck" in tool
 
 

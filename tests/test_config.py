@@ -69,8 +69,37 @@ def test_pyproject_needs_a_sigcheck_table(project: Path) -> None:
 
 def test_a_sigcheck_table_with_an_escaped_key_is_found(project: Path) -> None:
     """Files without the word are not parsed, but a quoted key may spell it with escapes."""
-    _write(project / "pyproject.toml", '[tool."\\u0073igcheck"]\nignore = ["SIG102"]\n')
-    assert find_config(str(project)) == str(project / "pyproject.toml")
+    for key in ("\\u0073igcheck", "\\U00000073igcheck", "\\x73igcheck"):
+        _write(project / "pyproject.toml", f'[tool."{key}"]\nignore = ["SIG102"]\n')
+        if key.startswith("\\x") and not _reads_toml_1_1():
+            continue
+        assert find_config(str(project)) == str(project / "pyproject.toml"), key
+
+
+def _reads_toml_1_1() -> bool:
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    try:
+        return "s" in tomllib.loads('a = "\\x73"')["a"]
+    except tomllib.TOMLDecodeError:
+        return False
+
+
+def test_someone_elses_broken_pyproject_is_not_an_error(project: Path) -> None:
+    """A pyproject.toml without the word sigcheck is not sigcheck's to judge, even when
+    an escape in it means it has to be parsed; with the word, its error is reported."""
+    _write(project / "pyproject.toml", '[project]\nname = "x"\npattern = "C:\\\\Users"\n[[broken\n')
+    assert find_config(str(project)) is None
+    code, _, _ = _run(["Dockerfile"])
+    assert code == 1
+    _write(project / "pyproject.toml", "[tool.sigcheck]\nignore = [\n")
+    result = CliRunner().invoke(main, ["Dockerfile"])
+    assert result.exit_code == 2
+    assert "invalid TOML" in result.stderr
 
 
 def test_sigcheck_toml_comes_before_pyproject_and_the_nearest_wins(project: Path) -> None:
