@@ -414,8 +414,8 @@ def test_stdin_bad_input_is_an_error_not_a_crash(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["--isolated", "Dockerfile"], ["--isolated", "--diff", "Dockerfile"], ["explain", "SIG102"]],
-    ids=["report", "diff", "explain"],
+    [["--isolated", "Dockerfile"], ["--isolated", "--diff", "Dockerfile"], ["explain", "SIG102"], ["rules"]],
+    ids=["report", "diff", "explain", "rules"],
 )
 def test_closed_standard_output_is_an_error_not_a_crash(tmp_path: Path, args: list[str]) -> None:
     """`sigcheck Dockerfile >&-`: Python sets sys.stdout to None; say so and exit 2."""

@@ -285,21 +285,27 @@ def test_the_command_exits_fast_without_losing_anything(tmp_path: Path) -> None:
         path.write_text(SHELL_CMD, encoding="utf-8")
         files.append(str(path))
     probe = (
-        "import atexit, sys\n"
+        "import atexit, os, sys\n"
         "atexit.register(lambda: sys.stderr.write('atexit handler ran\\n'))\n"
+        "real_exit = os._exit\n"
+        "def fast_exit(code):\n"
+        "    sys.stderr.write('fast exit\\n')\n"
+        "    sys.stderr.flush()\n"
+        "    real_exit(code)\n"
+        "os._exit = fast_exit\n"
         "from sigcheck.cli import run\n"
         "sys.argv[0] = 'sigcheck'\n"
         "run()\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe, "--isolated", "-f", "json", *files],
+        [sys.executable, "-c", probe, "--isolated", "--jobs", "2", "-f", "json", *files],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
     assert result.returncode == 1, result.stderr
-    assert result.stderr == "atexit handler ran\n"
+    assert result.stderr == "atexit handler ran\nfast exit\n"
     report = json.loads(result.stdout)
     assert len(result.stdout) > 65536
     assert {f["path"] for f in report["findings"]} == set(files)
