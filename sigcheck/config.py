@@ -66,9 +66,10 @@ def _has_sigcheck_table(path: str) -> bool:
     except OSError:
         return False
     literal = b"sigcheck" in data
-    if not literal and b"\\" not in data:
-        # Most pyproject.toml files: no need to parse them. A key can spell "sigcheck"
-        # only literally or with escapes (\u, \U, and \x in TOML 1.1) in a quoted key.
+    if not literal and not any(escape in data for escape in (b"\\u", b"\\U", b"\\x")):
+        # Most pyproject.toml files: no need to parse them (or import the TOML reader).
+        # A key can spell "sigcheck" only literally or with the escapes that give a
+        # letter: \u, \U, and \x in TOML 1.1 (not \\ or \n, common in regexes and paths).
         return False
     try:
         tool = _parse(path, data).get("tool")
