@@ -170,8 +170,11 @@ class Case:
         return {name: sources[name] for name in names if name in sources}
 
 
-def _init_image(entrypoint: str, script: str, delay_ms: int) -> str:
-    return (
+def _init_case(case_id: str, init: tuple[str, ...], script: str, delay_ms: int) -> Case:
+    """SIG304: the init (its argv words) runs `script`, which starts sigapp. The image's
+    ENTRYPOINT and PID 1's argv come from the one spelling of the init."""
+    entrypoint = ", ".join(f'"{word}"' for word in init)
+    dockerfile = (
         "FROM gcc:14 AS build\nCOPY sigapp.c .\nRUN gcc -O2 -o /out/sigapp sigapp.c\n\n"
         "FROM debian:bookworm-slim\n"
         + INSTALL_INITS
@@ -179,6 +182,8 @@ def _init_image(entrypoint: str, script: str, delay_ms: int) -> str:
         + f'ENTRYPOINT [{entrypoint}, "/app/{script}"]\n'
         + f'CMD ["sigapp", "/tmp/sigapp.log", "{delay_ms}"]\n'
     )
+    command = (f"@{init[0]}", *init[1:], f"@{script}", "@sigapp", "@log", str(delay_ms))
+    return Case(case_id, "SIG304", dockerfile, command, signal.SIGTERM, delay_ms)
 
 
 CASES = (
@@ -217,61 +222,13 @@ CASES = (
         signal.SIGINT,
     ),
     # SIG304: inits in front of a dash script with and without exec (Table 4).
-    Case(
-        "tini-script-noexec",
-        "SIG304",
-        _init_image('"tini", "--"', "run-noexec.sh", SLOW_MS),
-        ("@tini", "--", "@run-noexec.sh", "@sigapp", "@log", str(SLOW_MS)),
-        signal.SIGTERM,
-        SLOW_MS,
-    ),
-    Case(
-        "tini-g-script-noexec-slow",
-        "SIG304",
-        _init_image('"tini", "-g", "--"', "run-noexec.sh", SLOW_MS),
-        ("@tini", "-g", "--", "@run-noexec.sh", "@sigapp", "@log", str(SLOW_MS)),
-        signal.SIGTERM,
-        SLOW_MS,
-    ),
-    Case(
-        "tini-g-script-noexec-fast",
-        "SIG304",
-        _init_image('"tini", "-g", "--"', "run-noexec.sh", 0),
-        ("@tini", "-g", "--", "@run-noexec.sh", "@sigapp", "@log", "0"),
-        signal.SIGTERM,
-    ),
-    Case(
-        "tini-script-exec-slow",
-        "SIG304",
-        _init_image('"tini", "--"', "run-exec.sh", SLOW_MS),
-        ("@tini", "--", "@run-exec.sh", "@sigapp", "@log", str(SLOW_MS)),
-        signal.SIGTERM,
-        SLOW_MS,
-    ),
-    Case(
-        "dumb-init-script-noexec-slow",
-        "SIG304",
-        _init_image('"dumb-init", "--"', "run-noexec.sh", SLOW_MS),
-        ("@dumb-init", "--", "@run-noexec.sh", "@sigapp", "@log", str(SLOW_MS)),
-        signal.SIGTERM,
-        SLOW_MS,
-    ),
-    Case(
-        "dumb-init-single-child-script-noexec",
-        "SIG304",
-        _init_image('"dumb-init", "-c", "--"', "run-noexec.sh", SLOW_MS),
-        ("@dumb-init", "-c", "--", "@run-noexec.sh", "@sigapp", "@log", str(SLOW_MS)),
-        signal.SIGTERM,
-        SLOW_MS,
-    ),
-    Case(
-        "dumb-init-script-exec-slow",
-        "SIG304",
-        _init_image('"dumb-init", "--"', "run-exec.sh", SLOW_MS),
-        ("@dumb-init", "--", "@run-exec.sh", "@sigapp", "@log", str(SLOW_MS)),
-        signal.SIGTERM,
-        SLOW_MS,
-    ),
+    _init_case("tini-script-noexec", ("tini", "--"), "run-noexec.sh", SLOW_MS),
+    _init_case("tini-g-script-noexec-slow", ("tini", "-g", "--"), "run-noexec.sh", SLOW_MS),
+    _init_case("tini-g-script-noexec-fast", ("tini", "-g", "--"), "run-noexec.sh", 0),
+    _init_case("tini-script-exec-slow", ("tini", "--"), "run-exec.sh", SLOW_MS),
+    _init_case("dumb-init-script-noexec-slow", ("dumb-init", "--"), "run-noexec.sh", SLOW_MS),
+    _init_case("dumb-init-single-child-script-noexec", ("dumb-init", "-c", "--"), "run-noexec.sh", SLOW_MS),
+    _init_case("dumb-init-script-exec-slow", ("dumb-init", "--"), "run-exec.sh", SLOW_MS),
 )
 
 # case id -> "BUG: ..." where sigcheck and the measurement disagree: a strict xfail on
