@@ -17,7 +17,15 @@ from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
 from sigcheck.pragmas import FileIgnore, apply_ignores
 from sigcheck.rules import ALL_RULES, Context, Rule
 
-__all__ = ["INTERNAL_ERROR", "FileReport", "LintOptions", "lint_file", "lint_text"]
+__all__ = [
+    "INTERNAL_ERROR",
+    "FileReport",
+    "LintOptions",
+    "LintResult",
+    "lint_file",
+    "lint_source",
+    "lint_text",
+]
 
 # Prefix of the error a file gets when sigcheck itself failed on it (a bug, never expected).
 INTERNAL_ERROR = "internal error in sigcheck"
@@ -56,6 +64,12 @@ class FileReport:
         self.lines = lines  # source lines, kept for code frames
 
 
+class LintResult(NamedTuple):
+    findings: list[Finding]
+    lines: list[str]  # the Dockerfile's lines, for code frames
+    reads: frozenset[str]  # real paths of the build-context files the lint read
+
+
 def lint_text(
     text: str, path: str, options: LintOptions = DEFAULT_OPTIONS, overlay: Mapping[str, str] | None = None
 ) -> list[Finding]:
@@ -64,12 +78,13 @@ def lint_text(
     `overlay` maps real paths of build-context files to the text to read instead of
     theirs: `--fix` and `--diff` re-lint the entry scripts they rewrote before (or
     without) writing them."""
-    return _lint(text, path, options, overlay)[0]
+    return lint_source(text, path, options, overlay).findings
 
 
-def _lint(
-    text: str, path: str, options: LintOptions, overlay: Mapping[str, str] | None = None
-) -> tuple[list[Finding], list[str]]:
+def lint_source(
+    text: str, path: str, options: LintOptions = DEFAULT_OPTIONS, overlay: Mapping[str, str] | None = None
+) -> LintResult:
+    """As `lint_text`, with the Dockerfile's lines and the files the lint read."""
     try:
         parsed = parse_dockerfile(text)
     except DockerfileSyntaxError as exc:
@@ -94,7 +109,7 @@ def _lint(
         findings.extend(rule.check(ctx))
     findings = apply_ignores(ctx, findings, options)
     findings.sort(key=Finding.sort_key)
-    return findings, parsed.lines
+    return LintResult(findings, parsed.lines, frozenset(build_context.reads))
 
 
 def _copy_sources(model: Model, stage: Stage) -> list[str]:
@@ -122,7 +137,7 @@ def lint_file(path: str, options: LintOptions = DEFAULT_OPTIONS) -> FileReport:
             text = read_stdin(sys.stdin.buffer, options.max_bytes)
         else:
             text = read_text(path, options.max_bytes)
-        report.findings, lines = _lint(text, path, options)
+        report.findings, lines, _ = lint_source(text, path, options)
         if report.findings:
             report.lines = lines
     except LoadError as exc:

@@ -24,11 +24,14 @@ class OutsideContext(Exception):
 
 
 class BuildContext:
-    __slots__ = ("_cache", "_located", "root")
+    __slots__ = ("_cache", "_located", "reads", "root")
 
     def __init__(self, root: str) -> None:
         self.root = root  # absolute, symlinks resolved
         self._cache: dict[str, str | LoadError] = {}
+        # Real paths of the files the lint read (or tried to): an editor re-lints the
+        # Dockerfiles whose reads include a script that changed.
+        self.reads: set[str] = set()
         self._located: dict[str, str | None] = {}  # source -> real path, None if outside
 
     @classmethod
@@ -97,6 +100,7 @@ class BuildContext:
     def read(self, source: str) -> str:
         """Read a text file from the context; raises OutsideContext or LoadError."""
         real = self._locate(source)
+        self.reads.add(real)
         cached = self._cache.get(real)
         if cached is None:
             try:
