@@ -12,49 +12,24 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 
+from sigcheck.edits import (
+    exec_form_words,
+    exec_point,
+    insert_exec,
+    instruction_edit,
+    json_string_spans,
+    script_reads_arguments,
+    script_text,
+)
 from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.model.baseimages import shell_label
 from sigcheck.model.chain import Link
 from sigcheck.model.image import Command
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import (
-    exec_insertable,
-    instruction_edit,
-    json_string_spans,
-    plain_argv,
-    script_text,
-)
-from sigcheck.shell.command_string import CommandString
 
-__all__ = ["GRACE", "exec_form_fix", "insert_exec", "shell_link_findings", "shell_link_fix"]
+__all__ = ["GRACE", "shell_link_findings", "shell_link_fix"]
 
 GRACE = "after the grace period (10 s in Docker, 30 s in Kubernetes)"
-
-
-def _exec_point(cs: CommandString) -> int | None:
-    """Byte offset in the string where `exec ` makes the final command replace the shell."""
-    if cs.final is None or cs.explicit_exec or cs.compound or cs.subshell:
-        return None
-    if cs.pipeline or cs.app_not_last or cs.background or cs.has_trap or cs.negated:
-        return None
-    if not exec_insertable(cs.text, cs.final.name_byte):
-        return None
-    return cs.final.name_byte
-
-
-def insert_exec(cs: CommandString) -> str | None:
-    """The command string with `exec` before its final command, when that is correct."""
-    at = _exec_point(cs)
-    if at is None:
-        return None
-    raw = cs.text.encode("utf-8", "surrogateescape")
-    return (raw[:at] + b"exec " + raw[at:]).decode("utf-8", "surrogateescape")
-
-
-def exec_form_fix(cs: CommandString) -> list[str] | None:
-    """An exec-form argv equivalent to the string, if it is a plain command: the words
-    exactly as `sh -c` splits and unquotes them (sigcheck.rules.edits.plain_argv)."""
-    return plain_argv(cs.text)
 
 
 def _dockerfile_json(words: list[str]) -> str:
@@ -70,7 +45,7 @@ def fix_for_shell_link(link: Link) -> str | None:
         return None
     keyword = origin.keyword
     if origin.form == "shell":
-        words = exec_form_fix(cs)
+        words = exec_form_words(cs.text)
         if words is not None:
             return f"{keyword} {_dockerfile_json(words)}"
         fixed = insert_exec(cs)
@@ -90,9 +65,6 @@ _SET_OPTIONS = frozenset({"errexit", "nounset", "pipefail", "xtrace"})
 # Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
 # Options that change nothing for one simple command of literal words (-x only traces it).
 _OPTION = r"[-+][euxc]*o?"
-# $1, ${1}, $@, $*, $#, ${#}, shift, getopts: the script looks at its arguments.
-_READS_ARGS = r"\$(?:[0-9@*#]|\{[#!]?[0-9@*#])|\bshift\b|\bgetopts\b"
-_EXEC_ARGS = r"""\bexec\s+("\$@"|"\$\{@\}")"""
 
 
 def _plain_shell(shell_argv: tuple[str, ...]) -> bool:
@@ -118,11 +90,6 @@ def _plain_shell(shell_argv: tuple[str, ...]) -> bool:
     return bool(options) and "c" in options[-1]
 
 
-def _reads_arguments(text: str) -> bool:
-    code = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("#"))
-    return bool(re.search(_READS_ARGS, re.sub(_EXEC_ARGS, "", code)))
-
-
 def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
     """Exec form runs the same argv: the shell is a plain POSIX `sh -c`, whatever runs
     before it passes the command on without looking at it, and no other stage sees the
@@ -137,7 +104,7 @@ def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
         info = before.script
         if before.role == "script" and info is not None and info.origin is not None:
             text = script_text(ctx, info.origin)
-            if text is not None and not _reads_arguments(text):
+            if text is not None and not script_reads_arguments(text):
                 continue  # it runs "$@" and never looks at it
         return False  # an entrypoint may branch on "$1": `/bin/sh` now, the app after
     ins = origin.instruction
@@ -167,13 +134,13 @@ def shell_link_fix(ctx: Context, link: Link) -> tuple[str | None, Edit | None]:
     if origin.form == "shell":
         if cs.text != ins.rest:
             return text, None
-        words = plain_argv(cs.text)
+        words = exec_form_words(cs.text)
         if words is not None and _exec_form_safe(ctx, link, origin):
             value = _dockerfile_json(words)
             edit = instruction_edit(ctx, ins, [(0, len(ins.rest), value)])
             if edit is not None:
                 return f"{keyword} {value}", edit
-        at = _exec_point(cs) if link.shell != "none" else None
+        at = exec_point(cs) if link.shell != "none" else None
         fixed = insert_exec(cs)
         if at is None or fixed is None:
             return text, None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sigcheck.edits import script_exec_edit
 from sigcheck.findings import Finding, Severity
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import script_exec_edit
 from sigcheck.rules.scripts import GRACE, columns_of, script_outcomes, where
 
 

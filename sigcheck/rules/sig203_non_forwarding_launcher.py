@@ -6,11 +6,11 @@ import json
 import posixpath
 from collections.abc import Iterator
 
+from sigcheck.edits import exec_form_words, instruction_edit, script_text
 from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.model.chain import Link
 from sigcheck.model.files import locate_file
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import instruction_edit, plain_argv, script_text
 
 
 def _start_script(ctx: Context) -> str | None:
@@ -57,7 +57,7 @@ def _npm_start_fix(ctx: Context, link: Link) -> tuple[str, Edit] | None:
     if extra and extra[0] != "--":
         return None  # npm options: not ours to translate
     start = _start_script(ctx)
-    words = plain_argv(start) if start is not None else None
+    words = exec_form_words(start) if start is not None else None
     if not words or words[0] != "node":
         return None
     value = json.dumps([*words, *extra[1:]], ensure_ascii=False)

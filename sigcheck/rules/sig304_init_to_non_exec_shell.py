@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sigcheck.edits import script_exec_edit
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.chain import Link
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import script_exec_edit
 from sigcheck.rules.shell_wrapper import shell_link_fix
 
 

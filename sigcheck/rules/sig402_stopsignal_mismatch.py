@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sigcheck.edits import stopsignal_edit
 from sigcheck.findings import Finding, Severity
 from sigcheck.load.dockerfile import Instruction
 from sigcheck.model.signals import parse_signal
 from sigcheck.rules.apps import only_interrupt, stops_on
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import stopsignal_edit
 
 
 def _location(ctx: Context) -> Instruction | None:
