@@ -8,13 +8,14 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from sigcheck.findings import Finding, Severity
+from sigcheck.config import FileIgnore
+from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
 from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, read_stdin, read_text
 from sigcheck.model.chain import build_chain
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
-from sigcheck.pragmas import FileIgnore, apply_ignores
+from sigcheck.pragmas import apply_ignores
 from sigcheck.rules import ALL_RULES, Context, Rule
 
 __all__ = [
@@ -44,24 +45,6 @@ class LintOptions(NamedTuple):
 
 
 DEFAULT_OPTIONS = LintOptions()
-
-
-class FileReport:
-    """One file's findings, or the error that stopped it from being linted."""
-
-    __slots__ = ("error", "findings", "lines", "path")
-
-    def __init__(
-        self,
-        path: str,
-        findings: list[Finding] | None = None,
-        error: str | None = None,
-        lines: list[str] | None = None,
-    ) -> None:
-        self.path = path
-        self.findings: list[Finding] = findings if findings is not None else []
-        self.error = error
-        self.lines = lines  # source lines, kept for code frames
 
 
 class LintResult(NamedTuple):
@@ -107,7 +90,13 @@ def lint_source(
     findings: list[Finding] = []
     for rule in options.rules:
         findings.extend(rule.check(ctx))
-    findings = apply_ignores(ctx, findings, options)
+    findings = apply_ignores(
+        ctx,
+        findings,
+        enabled=frozenset(rule.id for rule in options.rules),
+        per_file=options.per_file_ignores,
+        severity=options.severity,
+    )
     findings.sort(key=Finding.sort_key)
     return LintResult(findings, parsed.lines, frozenset(build_context.reads))
 

@@ -13,8 +13,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 
-from sigcheck.findings import Finding
-from sigcheck.lint import FileReport
+from sigcheck.findings import FileReport, Finding
 
 __all__ = ["SourceLines", "fingerprinted", "relative_to", "repository_root"]
 

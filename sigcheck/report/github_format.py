@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sigcheck.findings import Finding, Severity
-from sigcheck.lint import FileReport
+from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.report.common import relative_to, repository_root
 
 __all__ = ["escape_data", "escape_property", "render_github"]

@@ -13,8 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sigcheck.findings import Severity
-from sigcheck.lint import FileReport
+from sigcheck.findings import FileReport, Severity
 from sigcheck.report.common import fingerprinted, relative_to, repository_root
 
 __all__ = ["SEVERITIES", "render_gitlab"]

@@ -6,8 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sigcheck.findings import Edit, Finding
-from sigcheck.lint import FileReport
+from sigcheck.findings import Edit, FileReport, Finding
 
 __all__ = ["edit_dict", "finding_dict", "render_json"]
 

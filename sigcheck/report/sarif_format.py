@@ -17,8 +17,7 @@ from typing import Any
 
 from sigcheck import __version__
 from sigcheck.docs import RulePage, absolute_links, rule_page
-from sigcheck.findings import DOCS_URL, Finding, Severity
-from sigcheck.lint import FileReport
+from sigcheck.findings import DOCS_URL, FileReport, Finding, Severity
 from sigcheck.report.common import SourceLines, fingerprinted, relative_to, repository_root
 from sigcheck.rules import ALL_RULES, Rule
 

@@ -12,8 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import TextIO
 
-from sigcheck.findings import Finding, Severity
-from sigcheck.lint import FileReport
+from sigcheck.findings import FileReport, Finding, Severity
 
 __all__ = ["printable", "render_text"]
 
