@@ -19,7 +19,6 @@ everything else keeps a fix text and no edit.
 from __future__ import annotations
 
 import os
-import posixpath
 from typing import TYPE_CHECKING
 
 from sigcheck.findings import Edit
@@ -124,17 +123,9 @@ def instruction_edit(ctx: Context, ins: Instruction, changes: list[tuple[int, in
 
 def script_text(ctx: Context, origin: FileOrigin) -> str | None:
     """The text the chain analysed for a script (heredoc, RUN-written or build context)."""
-    if origin.kind in ("heredoc", "run"):
+    if ctx.files is None:
         return origin.content
-    if origin.kind != "context" or origin.context_path is None or ctx.context is None:
-        return None
-    from sigcheck.load.context import OutsideContext
-    from sigcheck.load.files import LoadError
-
-    try:
-        return ctx.context.read(origin.context_path)
-    except (OutsideContext, LoadError):
-        return None
+    return ctx.files.read(origin)[0]
 
 
 def script_exec_edit(ctx: Context, origin: FileOrigin, outcome: Outcome) -> Edit | None:
@@ -159,14 +150,9 @@ def script_exec_edit(ctx: Context, origin: FileOrigin, outcome: Outcome) -> Edit
     if column < 0:
         return None
     if origin.kind == "context":
-        if ctx.context is None or origin.context_path is None:
-            return None
-        root = ctx.context.root
-        relative = posixpath.normpath(origin.context_path).lstrip("/")
-        file = os.path.realpath(os.path.join(root, relative))
-        if not file.startswith(root + os.sep):
-            return None  # never outside the build context
-        path, line = ctx.script_path(origin)[0], row + 1
+        if origin.file is None:
+            return None  # not writable: outside the build context, or inside an image
+        path, file, line = ctx.script_path(origin)[0], origin.file, row + 1
     else:
         if origin.content_line is None:
             return None  # printf/echo output: no line of the Dockerfile holds it

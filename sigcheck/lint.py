@@ -14,7 +14,9 @@ from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
 from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, read_stdin, read_text
 from sigcheck.model.chain import build_chain
+from sigcheck.model.dockerfile_files import DockerfileFiles
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
+from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME
 from sigcheck.pragmas import apply_ignores
 from sigcheck.rules import ALL_RULES, Context, Rule
 
@@ -73,7 +75,7 @@ def lint_source(
     except DockerfileSyntaxError as exc:
         raise LoadError(f"BuildKit would reject this file: {exc}") from None
     try:
-        model = build_model(parsed)
+        model = build_model(parsed, path)
     except DockerfileSyntaxError as exc:
         raise LoadError(f"BuildKit would reject this file: {exc}") from None
     try:
@@ -82,11 +84,11 @@ def lint_source(
         raise LoadError(str(exc)) from None
     if stage is None:
         raise LoadError("no FROM instruction: not a Dockerfile BuildKit can build")
-    build_context = _build_context(path, model, stage, options)
-    if overlay:
-        build_context._cache.update(overlay)  # read() serves its cache, keyed by real path
-    chain = build_chain(stage, model, build_context)
-    ctx = Context(path, parsed, model, stage, chain, build_context, assume_init=options.assume_init)
+    build_context = _build_context(path, model, stage, options, overlay)
+    files = DockerfileFiles(model, stage, build_context, path)
+    runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
+    chain = build_chain(stage.config, files, runtime)
+    ctx = Context(path, parsed, model, stage, chain, files, runtime)
     findings: list[Finding] = []
     for rule in options.rules:
         findings.extend(rule.check(ctx))
@@ -112,11 +114,13 @@ def _copy_sources(model: Model, stage: Stage) -> list[str]:
     return sources
 
 
-def _build_context(path: str, model: Model, stage: Stage, options: LintOptions) -> BuildContext:
+def _build_context(
+    path: str, model: Model, stage: Stage, options: LintOptions, overlay: Mapping[str, str] | None
+) -> BuildContext:
     if options.context is not None:
-        return BuildContext.at(options.context)
+        return BuildContext.at(options.context, overlay)
     directory = os.path.dirname(os.path.abspath(path)) if path != "-" else os.getcwd()
-    return BuildContext.at(discover_context(directory, _copy_sources(model, stage)))
+    return BuildContext.at(discover_context(directory, _copy_sources(model, stage)), overlay)
 
 
 def lint_file(path: str, options: LintOptions = DEFAULT_OPTIONS) -> FileReport:

@@ -30,9 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sigcheck.findings import Finding
-from sigcheck.load.context import OutsideContext
 from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
-from sigcheck.load.files import LoadError
 from sigcheck.rules import rule_by_id
 from sigcheck.rules.sig001_unused_ignore import RULE as UNUSED_IGNORE
 from sigcheck.rules.sig001_unused_ignore import unused_ignore_finding
@@ -313,15 +311,14 @@ def _context_script_ignores(ctx: Context) -> list[Ignore]:
     for link in ctx.chain.links:
         info = link.script
         origin = info.origin if info is not None else None
-        if origin is None or origin.kind != "context" or origin.context_path is None or ctx.context is None:
-            continue
+        if origin is None or origin.display is None or ctx.files is None:
+            continue  # a heredoc's or RUN's comments are the Dockerfile's own
         path, _ = ctx.script_path(origin)
         if path in seen:
             continue
         seen.add(path)
-        try:
-            text = ctx.context.read(origin.context_path)
-        except (OutsideContext, LoadError):
+        text = ctx.files.read(origin)[0]
+        if text is None:
             continue  # the chain says why it could not read the script
         ignores += script_ignores(path, comment_map(text), _lines(text))
     return ignores

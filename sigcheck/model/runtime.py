@@ -20,16 +20,20 @@ runtimes' shared rules:
 
 from typing import Literal, NamedTuple
 
+from sigcheck.model.image import Command, ImageConfig
 from sigcheck.span import Span
 
 __all__ = [
+    "ASSUMED_INIT",
     "DEFAULT_RUNTIME",
     "DOCKER_GRACE_SECONDS",
+    "DOCKER_INIT",
     "KUBERNETES_GRACE_SECONDS",
     "Override",
     "Platform",
     "Runtime",
     "RuntimeInit",
+    "apply_runtime",
 ]
 
 Platform = Literal["docker", "compose", "kubernetes"]
@@ -81,3 +85,30 @@ class Runtime(NamedTuple):
 
 DEFAULT_RUNTIME = Runtime()
 DOCKER_INIT = ("docker-init", "--")
+ASSUMED_INIT = Runtime(init=RuntimeInit(DOCKER_INIT, None))  # `--assume-init`
+
+
+def _command(keyword: Literal["ENTRYPOINT", "CMD"], override: Override) -> Command:
+    string = override.argv[-1] if override.form == "shell" and override.argv else None
+    return Command(keyword, override.argv, override.form, None, None, string, override.span)
+
+
+def apply_runtime(
+    config: ImageConfig, runtime: Runtime
+) -> tuple[Command | None, Command | None, Command | None]:
+    """(entrypoint, command, init) the runtime starts: the image's, after its overrides.
+
+    An entrypoint override drops the image's CMD (moby daemon/create.go: "if the
+    entrypoint is overridden, reset the CMD"; Kubernetes: `command` without
+    `args` ignores the image's CMD); a command override keeps the ENTRYPOINT."""
+    entrypoint, cmd = config.entrypoint, config.cmd
+    if runtime.entrypoint is not None:
+        entrypoint = _command("ENTRYPOINT", runtime.entrypoint)
+        cmd = None
+    if runtime.command is not None:
+        cmd = _command("CMD", runtime.command)
+    init = None
+    if runtime.init is not None:
+        span = runtime.init.span
+        init = Command("ENTRYPOINT", runtime.init.argv, "exec", None, None, None, span)
+    return entrypoint, cmd, init

@@ -215,7 +215,7 @@ def shell_link_findings(
     reported: set[int] = set()
     for link in ctx.chain.links:
         origin = link.origin
-        if link.role != "shell" or origin is None or origin.instruction is None:
+        if link.role != "shell" or origin is None:
             continue
         if id(origin) in reported:
             continue  # `sh -c "sh -c app"`: the outer shell's finding covers the instruction
@@ -228,4 +228,4 @@ def shell_link_findings(
         fix, edit = shell_link_fix(ctx, link)
         if fix is None:
             message += " Start the app with `exec` as the last command, or use exec form."
-        yield ctx.finding(rule, origin.instruction, message, severity=severity, fix=fix, edit=edit)
+        yield ctx.finding(rule, origin.span or ctx.anchor(), message, severity=severity, fix=fix, edit=edit)

@@ -39,7 +39,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         # Python/JavaScript list: `["\$PORT"]` (Python keeps the backslash) gets no edit.
         if repair is not None and repair[1] == elements:
             edit = instruction_edit(ctx, ins, repair[0])
-        yield ctx.finding(RULE, ins, message, fix=fix, edit=edit)
+        yield ctx.finding(RULE, command.span or ctx.at(ins), message, fix=fix, edit=edit)
 
 
 RULE = Rule(

@@ -9,22 +9,15 @@ from collections.abc import Iterator
 from sigcheck.edits import exec_form_words, instruction_edit, script_text
 from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.model.chain import Link
-from sigcheck.model.files import locate_file
 from sigcheck.rules.base import Context, Rule
 
 
 def _start_script(ctx: Context) -> str | None:
     """`scripts.start` of the package.json in WORKDIR, read from the build context, when
     `npm start` runs nothing else (no prestart/poststart)."""
-    context = ctx.context
-    if context is None:
+    if ctx.files is None:
         return None
-    path = posixpath.join(ctx.stage.config.workdir, "package.json")
-
-    def exists(relative: str) -> bool:
-        return context.exists(relative) and not context.is_dir(relative)
-
-    origin = locate_file(ctx.model, ctx.stage, path, exists)
+    origin = ctx.files.locate(posixpath.join(ctx.stage.config.workdir, "package.json"))
     if origin is None or origin.kind != "context":
         return None
     text = script_text(ctx, origin)

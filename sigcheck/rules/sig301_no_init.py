@@ -14,8 +14,6 @@ _INIT_FIX = 'ENTRYPOINT ["tini", "--"]'
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    if ctx.assume_init:
-        return
     link = ctx.chain.app
     if link is None or not link.pid1:
         return

@@ -65,7 +65,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"PID 1; make it the first element of an exec-form ENTRYPOINT, or drop it from the image."
             )
             fix = f'ENTRYPOINT ["{init}", "--"]' if init != "dumb-init" else 'ENTRYPOINT ["dumb-init", "--"]'
-            yield ctx.finding(RULE, ins, message, fix=fix)
+            yield ctx.finding(RULE, ctx.at(ins), message, fix=fix)
             return
 
 

@@ -28,7 +28,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             words = ins.rest.split()
             if len(words) != 1:
                 yield ctx.finding(
-                    RULE, ins, "STOPSIGNAL takes exactly one argument; BuildKit fails the build."
+                    RULE, ctx.at(ins), "STOPSIGNAL takes exactly one argument; BuildKit fails the build."
                 )
                 continue
             value, complete = expand(words[0], stage.config.env, ctx.parsed.escape)
@@ -41,7 +41,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                     "(and `docker create` refuses such an image). Use a name such as SIGTERM or a number "
                     "from 1 to 64; real-time signals are SIGRTMIN+0..15 and SIGRTMAX-14..0."
                 )
-                yield ctx.finding(RULE, ins, message, fix="STOPSIGNAL SIGTERM")
+                yield ctx.finding(RULE, ctx.at(ins), message, fix="STOPSIGNAL SIGTERM")
                 continue
             number = parsed.number
             assert number is not None
@@ -51,21 +51,25 @@ def check(ctx: Context) -> Iterator[Finding]:
                     "`docker stop` fails to deliver it and falls back to SIGKILL after 2 s, so the app never "
                     "shuts down gracefully."
                 )
-                yield ctx.finding(RULE, ins, message, fix="STOPSIGNAL SIGTERM")
+                yield ctx.finding(RULE, ctx.at(ins), message, fix="STOPSIGNAL SIGTERM")
             elif parsed.name in ("SIGKILL", "SIGSTOP"):
                 message = f"STOPSIGNAL {value} cannot be caught or handled: every `docker stop` " + (
                     "kills the app at once, with no graceful shutdown."
                     if parsed.name == "SIGKILL"
                     else "freezes the app until the grace period ends and SIGKILL arrives."
                 )
-                yield ctx.finding(RULE, ins, message, severity=Severity.WARNING, fix="STOPSIGNAL SIGTERM")
+                yield ctx.finding(
+                    RULE, ctx.at(ins), message, severity=Severity.WARNING, fix="STOPSIGNAL SIGTERM"
+                )
             elif parsed.name in _POINTLESS and parsed.name != graceful:
                 message = (
                     f"STOPSIGNAL {value}: {parsed.name} does not ask a process to stop (its default action "
                     "is to ignore it or to continue), so unless the app handles it specially the container "
                     "is SIGKILLed after the grace period."
                 )
-                yield ctx.finding(RULE, ins, message, severity=Severity.WARNING, fix="STOPSIGNAL SIGTERM")
+                yield ctx.finding(
+                    RULE, ctx.at(ins), message, severity=Severity.WARNING, fix="STOPSIGNAL SIGTERM"
+                )
 
 
 RULE = Rule(

@@ -31,11 +31,11 @@ def check(ctx: Context) -> Iterator[Finding]:
                     f"{ctx.stage.label!r} is not built on it): image config is not copied by COPY --from. "
                     "Set it in the final stage."
                 )
-                yield ctx.finding(RULE, ins, message, severity=Severity.WARNING)
+                yield ctx.finding(RULE, ctx.at(ins), message, severity=Severity.WARNING)
     if parse_signal(ctx.chain.stopsignal).error is not None:
         return
     for link in ctx.chain.links:
-        if link.role not in ("launcher", "init") or link.origin is None or link.origin.instruction is None:
+        if link.role not in ("launcher", "init") or link.origin is None:
             continue
         before = ctx.chain.delivered(link)
         if before is None:
