@@ -314,7 +314,8 @@ def build_model(parsed: ParsedDockerfile, dockerfile: str = "-") -> Model:
             value = value if complete else ins.rest
             config.stopsignal = Setting(value, ins, span=instruction_span(dockerfile, ins))
         elif kw == "USER":
-            config.user = Setting(expand(ins.rest, scope, escape)[0], ins, span=instruction_span(dockerfile, ins))
+            user = expand(ins.rest, scope, escape)[0]
+            config.user = Setting(user, ins, span=instruction_span(dockerfile, ins))
         elif kw == "WORKDIR":
             path = expand(ins.rest, scope, escape)[0]
             config.workdir = posixpath.normpath(posixpath.join(config.workdir, path))

@@ -77,10 +77,14 @@ class Runtime(NamedTuple):
     label: str | None = None
 
     @property
-    def grace_text(self) -> str:
-        seconds = self.grace_seconds
-        number = f"{seconds:g}"
-        return f"{number} s"
+    def after_grace(self) -> str:
+        """When the app is SIGKILLed: with no deployment given, both platforms' defaults."""
+        if self.platform == "docker" and self.grace_span is None:
+            return (
+                f"after the grace period ({DOCKER_GRACE_SECONDS:g} s in Docker, "
+                f"{KUBERNETES_GRACE_SECONDS:g} s in Kubernetes)"
+            )
+        return f"after the grace period ({self.grace_seconds:g} s)"
 
 
 DEFAULT_RUNTIME = Runtime()

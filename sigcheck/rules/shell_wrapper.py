@@ -27,9 +27,7 @@ from sigcheck.model.chain import Link
 from sigcheck.model.image import Command
 from sigcheck.rules.base import Context, Rule
 
-__all__ = ["GRACE", "shell_link_findings", "shell_link_fix"]
-
-GRACE = "after the grace period (10 s in Docker, 30 s in Kubernetes)"
+__all__ = ["shell_link_findings", "shell_link_fix"]
 
 
 def _dockerfile_json(words: list[str]) -> str:
@@ -185,7 +183,7 @@ def _message(ctx: Context, link: Link, what: str) -> tuple[Severity, str]:
             effect = (
                 f"`docker stop` sends {signal} to PID 1, which is {link.argv[0]} ({shell}), not {app}: "
                 f"{verdict.reason}. The shell does not forward the signal, so the app never sees it "
-                f"and is SIGKILLed {GRACE}."
+                f"and is SIGKILLed {ctx.chain.runtime.after_grace}."
             )
         else:
             effect = (
@@ -199,13 +197,13 @@ def _message(ctx: Context, link: Link, what: str) -> tuple[Severity, str]:
             f"{what} works only by accident: {shell} happens to exec {app} ({verdict.reason}), so the "
             f"app becomes PID 1 and gets {signal}. A Debian-based image, a redirection, a second "
             "command or a `trap` would keep the shell as PID 1, and the app would be SIGKILLed "
-            f"{GRACE}."
+            f"{ctx.chain.runtime.after_grace}."
         )
     image = f" ({base.reference})" if base is not None else ""
     return Severity.WARNING, (
         f"{what}: whether {link.argv[0]} execs {app} or stays PID 1 depends on the image's shell, "
         f"which sigcheck cannot tell{image}: {verdict.reason}. If it stays (Debian's dash always "
-        f"does), {signal} never reaches the app and it is SIGKILLed {GRACE}."
+        f"does), {signal} never reaches the app and it is SIGKILLed {ctx.chain.runtime.after_grace}."
     )
 
 
