@@ -99,7 +99,7 @@ class Finding(NamedTuple):
 class FileReport:
     """One file's findings, or the error that stopped it from being linted."""
 
-    __slots__ = ("error", "findings", "lines", "path")
+    __slots__ = ("error", "findings", "lines", "path", "sources")
 
     def __init__(
         self,
@@ -107,8 +107,12 @@ class FileReport:
         findings: list[Finding] | None = None,
         error: str | None = None,
         lines: list[str] | None = None,
+        sources: dict[str, list[str]] | None = None,
     ) -> None:
         self.path = path
         self.findings: list[Finding] = findings if findings is not None else []
         self.error = error
         self.lines = lines  # source lines, kept for code frames
+        # The lines of the other files findings point at (entry scripts), as the linter read
+        # them: reporters never read them again, and count lines as the linter did.
+        self.sources: dict[str, list[str]] = sources if sources is not None else {}

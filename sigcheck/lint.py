@@ -12,7 +12,7 @@ from sigcheck.config import FileIgnore
 from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
-from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, read_stdin, read_text
+from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, read_stdin, read_text, source_lines
 from sigcheck.model.chain import build_chain
 from sigcheck.model.dockerfile_files import DockerfileFiles
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
@@ -53,6 +53,7 @@ class LintResult(NamedTuple):
     findings: list[Finding]
     lines: list[str]  # the Dockerfile's lines, for code frames
     reads: frozenset[str]  # real paths of the build-context files the lint read
+    sources: dict[str, list[str]]  # lines of the entry scripts findings point at, by their path
 
 
 def lint_text(
@@ -100,7 +101,21 @@ def lint_source(
         severity=options.severity,
     )
     findings.sort(key=Finding.sort_key)
-    return LintResult(findings, parsed.lines, frozenset(build_context.reads))
+    return LintResult(findings, parsed.lines, frozenset(build_context.reads), _sources(ctx, findings))
+
+
+def _sources(ctx: Context, findings: list[Finding]) -> dict[str, list[str]]:
+    """The lines of each entry script a finding points at, from the text the chain read."""
+    wanted = {f.path for f in findings} - {ctx.path}
+    sources: dict[str, list[str]] = {}
+    for link in ctx.chain.links:
+        origin = link.script.origin if link.script is not None else None
+        if origin is None or origin.display not in wanted or origin.display in sources:
+            continue
+        text = ctx.files.read(origin)[0] if ctx.files is not None else None
+        if text is not None:
+            sources[origin.display] = source_lines(text)
+    return sources
 
 
 def _copy_sources(model: Model, stage: Stage) -> list[str]:
@@ -130,9 +145,11 @@ def lint_file(path: str, options: LintOptions = DEFAULT_OPTIONS) -> FileReport:
             text = read_stdin(sys.stdin.buffer, options.max_bytes)
         else:
             text = read_text(path, options.max_bytes)
-        report.findings, lines, _ = lint_source(text, path, options)
+        result = lint_source(text, path, options)
+        report.findings = result.findings
         if report.findings:
-            report.lines = lines
+            report.lines = result.lines
+            report.sources = result.sources
     except LoadError as exc:
         report.error = str(exc)
     except (RecursionError, MemoryError) as exc:

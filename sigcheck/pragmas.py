@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from sigcheck.findings import Finding
 from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
+from sigcheck.load.files import source_lines
 from sigcheck.rules import rule_by_id
 from sigcheck.rules.sig001_unused_ignore import RULE as UNUSED_IGNORE
 from sigcheck.rules.sig001_unused_ignore import unused_ignore_finding
@@ -165,7 +166,7 @@ def parse_check_directive(value: str) -> frozenset[str]:
 def comment_map(text: str) -> dict[int, str]:
     """Full-line `#` comments of a shell script: line -> text after '#' (not the shebang)."""
     comments: dict[int, str] = {}
-    for number, line in enumerate(_lines(text), start=1):
+    for number, line in enumerate(source_lines(text), start=1):
         stripped = line.lstrip()
         if stripped.startswith("#") and not (number == 1 and stripped.startswith("#!")):
             comments[number] = stripped[1:].strip()
@@ -231,7 +232,7 @@ def dockerfile_ignores(path: str, parsed: ParsedDockerfile) -> list[Ignore]:
             )
     for ins in instructions:
         for heredoc in ins.heredocs:
-            body = _lines(heredoc.content)
+            body = source_lines(heredoc.content)
             inside = script_ignores(path, comment_map(heredoc.content), body, heredoc.start_line - 1)
             for ignore in inside:
                 ignore.anchor = ins.start_line
@@ -320,7 +321,7 @@ def _context_script_ignores(ctx: Context) -> list[Ignore]:
         text = ctx.files.read(origin)[0]
         if text is None:
             continue  # the chain says why it could not read the script
-        ignores += script_ignores(path, comment_map(text), _lines(text))
+        ignores += script_ignores(path, comment_map(text), source_lines(text))
     return ignores
 
 
@@ -405,12 +406,3 @@ def _why(name: str, ignore: Ignore) -> str:
     if ignore.scope is None:
         return f"{name}: {ignore.target} follows this comment"
     return f"{name} reports nothing {ignore.target}"
-
-
-def _lines(text: str) -> list[str]:
-    """Lines as the shell and BuildKit count them: split at \n only (str.splitlines() also
-    splits at a lone CR, form feed or U+2028, which are characters inside a line there)."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
