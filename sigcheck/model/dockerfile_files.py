@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Iterator
 
 from sigcheck.load.context import BuildContext, OutsideContext
 from sigcheck.load.files import LoadError
 from sigcheck.model.baseimages import shell_implementation
 from sigcheck.model.files import FileOrigin, built_with, locate_file
 from sigcheck.model.image import Model, Stage, instruction_span
+from sigcheck.span import Span
 
 __all__ = ["DockerfileFiles"]
 
@@ -97,3 +99,9 @@ class DockerfileFiles:
 
     def shell_of(self, program: str, family: str) -> str | None:
         return shell_implementation(program, family)
+
+    def installed_inits(self) -> Iterator[tuple[str, Span]]:
+        from sigcheck.model.installed import installed_inits
+
+        for init, ins in installed_inits(self.stage):
+            yield init, instruction_span(self.path, ins)

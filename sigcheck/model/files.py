@@ -19,7 +19,7 @@ built on; `COPY --from=stage` follows the file into that stage.
 
 import fnmatch
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal, NamedTuple, Protocol
 
 from sigcheck.load.dockerfile import Heredoc, Instruction
@@ -67,6 +67,9 @@ class ImageFiles(Protocol):
 
     def shell_of(self, program: str, family: str) -> str | None:
         """Which shell implementation runs for `program` (dash, ash, bash...), or None."""
+
+    def installed_inits(self) -> Iterator[tuple[str, Span]]:
+        """(init, where it is put in the image) for every init the image has, nearest first."""
 
 
 def _flag(ins: Instruction, name: str) -> str | None:
