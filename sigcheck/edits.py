@@ -18,7 +18,6 @@ everything else keeps a fix text and no edit.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from sigcheck.findings import Edit
@@ -51,9 +50,9 @@ __all__ = [
 ]
 
 
-def dockerfile_file(ctx: Context) -> str:
-    """The Dockerfile to write: its real path."""
-    return os.path.realpath(ctx.path)
+def dockerfile_file(ctx: Context) -> str | None:
+    """The Dockerfile to write: its real path; None for standard input."""
+    return ctx.source.file if ctx.source is not None else None
 
 
 
@@ -74,7 +73,8 @@ def instruction_edit(ctx: Context, ins: Instruction, changes: list[tuple[int, in
     file. A change within one line is made in place, so continuation lines and the
     comments between them stay as they are; a change across lines (the whole value
     rewritten) joins them, and is refused when it would drop a comment line."""
-    if not changes or ctx.path == "-":
+    file = dockerfile_file(ctx)
+    if not changes or file is None:
         return None  # standard input cannot be rewritten
     lines = ctx.parsed.lines
     pos = value_positions(ctx.parsed, ins)
@@ -110,7 +110,7 @@ def instruction_edit(ctx: Context, ins: Instruction, changes: list[tuple[int, in
     pieces.append(_text_between(lines, cursor, outer_end))
     return Edit(
         path=ctx.path,
-        file=dockerfile_file(ctx),
+        file=file,
         line=outer_start[0],
         column=outer_start[1],
         end_line=outer_end[0],
@@ -132,8 +132,9 @@ def script_exec_edit(ctx: Context, origin: FileOrigin, outcome: Outcome) -> Edit
     """`exec ` before the app's command in an entry script, when that is safe; in the
     script's own file (inside the build context only) or in the Dockerfile for a
     `COPY <<EOF` / `RUN ... <<EOF` heredoc."""
-    if outcome.kind != "foreground" or outcome.pipeline or outcome.loop or ctx.path == "-":
-        return None
+    dockerfile = dockerfile_file(ctx)
+    if outcome.kind != "foreground" or outcome.pipeline or outcome.loop or dockerfile is None:
+        return None  # standard input: neither it nor the scripts beside it are rewritten
     text = script_text(ctx, origin)
     if text is None:
         return None
@@ -166,7 +167,7 @@ def script_exec_edit(ctx: Context, origin: FileOrigin, outcome: Outcome) -> Edit
             shift = len(written) - len(script_line)  # `<<-` strips leading tabs
         else:
             return None
-        path, file, column = ctx.path, dockerfile_file(ctx), column + shift
+        path, file, column = ctx.path, dockerfile, column + shift
         script_line = written
     # The edit spans the line after its indentation, so its replacement reads as the
     # fixed line (`FOO=1 exec app`, `a && exec app`).
@@ -194,7 +195,8 @@ def stopsignal_edit(ctx: Context, signal: str, app: Link) -> Edit | None:
     its FROM (a STOPSIGNAL of an earlier stage is left alone: other stages use it).
     Only when `app` would then receive exactly `signal`: no launcher or init on the way
     drops or rewrites it (LaunchChain.delivered)."""
-    if ctx.path == "-":
+    file = dockerfile_file(ctx)
+    if file is None:
         return None
     if ctx.chain._replace(stopsignal=signal).delivered(app) != signal:
         return None
@@ -215,7 +217,7 @@ def stopsignal_edit(ctx: Context, signal: str, app: Link) -> Edit | None:
     end = len(last) + 1
     return Edit(
         path=ctx.path,
-        file=dockerfile_file(ctx),
+        file=file,
         line=from_ins.end_line,
         column=end,
         end_line=from_ins.end_line,

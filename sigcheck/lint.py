@@ -3,8 +3,6 @@
 # No `from __future__ import annotations` here: NamedTuple fields annotated with strings
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
-import os
-import sys
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
@@ -12,7 +10,8 @@ from sigcheck.config import FileIgnore
 from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
-from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, read_stdin, read_text, source_lines
+from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, source_lines
+from sigcheck.load.source import Source, read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.dockerfile_files import DockerfileFiles
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
@@ -85,11 +84,12 @@ def lint_source(
         raise LoadError(str(exc)) from None
     if stage is None:
         raise LoadError("no FROM instruction: not a Dockerfile BuildKit can build")
-    build_context = _build_context(path, model, stage, options, overlay)
-    files = DockerfileFiles(model, stage, build_context, path)
+    source = Source.of(path)
+    build_context = _build_context(source, model, stage, options, overlay)
+    files = DockerfileFiles(model, stage, build_context, source)
     runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
     chain = build_chain(stage.config, files, runtime)
-    ctx = Context(path, parsed, model, stage, chain, files, runtime)
+    ctx = Context(path, parsed, model, stage, chain, files, runtime, source)
     findings: list[Finding] = []
     for rule in options.rules:
         findings.extend(rule.check(ctx))
@@ -130,21 +130,17 @@ def _copy_sources(model: Model, stage: Stage) -> list[str]:
 
 
 def _build_context(
-    path: str, model: Model, stage: Stage, options: LintOptions, overlay: Mapping[str, str] | None
+    source: Source, model: Model, stage: Stage, options: LintOptions, overlay: Mapping[str, str] | None
 ) -> BuildContext:
     if options.context is not None:
         return BuildContext.at(options.context, overlay)
-    directory = os.path.dirname(os.path.abspath(path)) if path != "-" else os.getcwd()
-    return BuildContext.at(discover_context(directory, _copy_sources(model, stage)), overlay)
+    return BuildContext.at(discover_context(source.directory, _copy_sources(model, stage)), overlay)
 
 
 def lint_file(path: str, options: LintOptions = DEFAULT_OPTIONS) -> FileReport:
     report = FileReport(path)
     try:
-        if path == "-":
-            text = read_stdin(sys.stdin.buffer, options.max_bytes)
-        else:
-            text = read_text(path, options.max_bytes)
+        _, text = read_source(path, options.max_bytes)
         result = lint_source(text, path, options)
         report.findings = result.findings
         if report.findings:

@@ -32,7 +32,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sigcheck.shell": ("sigcheck.shell", *LOCATIONS),
     "sigcheck.model": MODEL,
     "sigcheck.edits": ("sigcheck.edits", *MODEL),
-    "sigcheck.rules.base": (*RULES, "sigcheck.load.dockerfile"),
+    "sigcheck.rules.base": (*RULES, "sigcheck.load.dockerfile", "sigcheck.load.source"),
     "sigcheck.rules": RULES,
     "sigcheck.config": ("sigcheck.config", "sigcheck.rules", *LOCATIONS),
     "sigcheck.pragmas": ("sigcheck.pragmas", "sigcheck.rules", "sigcheck.config", *MODEL),

@@ -15,6 +15,7 @@ import pytest
 from sigcheck.lint import LintOptions, lint_source, lint_text
 from sigcheck.load.context import BuildContext
 from sigcheck.load.dockerfile import parse_dockerfile
+from sigcheck.load.source import Source
 from sigcheck.model.chain import LaunchChain, build_chain
 from sigcheck.model.dockerfile_files import DockerfileFiles
 from sigcheck.model.image import build_model, command_from_config
@@ -36,7 +37,8 @@ def chain_of(text: str, runtime: Runtime = DEFAULT_RUNTIME, context: Path | None
     parsed = parse_dockerfile(text)
     model = build_model(parsed, "Dockerfile")
     stage = model.stages[-1]
-    files = DockerfileFiles(model, stage, BuildContext.at(str(context)) if context else None, "Dockerfile")
+    context_dir = BuildContext.at(str(context)) if context else None
+    files = DockerfileFiles(model, stage, context_dir, Source.of("Dockerfile"))
     return build_chain(stage.config, files, runtime)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from sigcheck.load.context import BuildContext, OutsideContext
 from sigcheck.load.files import LoadError
+from sigcheck.load.source import Source
 from sigcheck.model.baseimages import shell_implementation
 from sigcheck.model.files import FileOrigin, built_with, locate_file
 from sigcheck.model.image import Model, Stage, instruction_span
@@ -22,13 +23,14 @@ __all__ = ["DockerfileFiles"]
 
 
 class DockerfileFiles:
-    __slots__ = ("context", "model", "path", "stage")
+    __slots__ = ("context", "model", "path", "source", "stage")
 
-    def __init__(self, model: Model, stage: Stage, context: BuildContext | None, path: str) -> None:
+    def __init__(self, model: Model, stage: Stage, context: BuildContext | None, source: Source) -> None:
         self.model = model
         self.stage = stage
         self.context = context
-        self.path = path  # the Dockerfile as given ("-": standard input)
+        self.source = source  # the Dockerfile
+        self.path = source.path
 
     def _exists(self, rel: str) -> bool:
         return self.context is not None and self.context.exists(rel) and not self.context.is_dir(rel)
@@ -50,13 +52,9 @@ class DockerfileFiles:
             return None, None
         root = self.context.root
         full = os.path.join(root, origin.context_path)
-        if self.path == "-":
-            display = os.path.relpath(full)
-        else:
-            here = os.path.dirname(os.path.abspath(self.path))
-            rel = os.path.relpath(full, here)
-            joined = os.path.join(os.path.dirname(self.path), rel)
-            display = os.path.normpath(joined) if ".." in rel.split(os.sep) else joined
+        rel = os.path.relpath(full, self.source.directory)
+        joined = os.path.join(os.path.dirname(self.path), rel)  # standard input: rel itself
+        display = os.path.normpath(joined) if ".." in rel.split(os.sep) else joined
         relative = posixpath.normpath(origin.context_path).lstrip("/")
         if "\x00" in relative:
             return display, None  # no file has such a name (os calls raise ValueError)

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
+from sigcheck.load.source import Source
 from sigcheck.model.chain import LaunchChain, Link
 from sigcheck.model.files import FileOrigin, ImageFiles
 from sigcheck.model.image import Model, Stage, instruction_span
@@ -25,6 +26,7 @@ class Context(NamedTuple):
     chain: LaunchChain
     files: ImageFiles | None = None  # the files the container will see
     runtime: Runtime = DEFAULT_RUNTIME  # what the runtime overrides (`--assume-init`: its init)
+    source: Source | None = None  # the Dockerfile's source: None when it cannot be rewritten
 
     def script_path(self, origin: FileOrigin) -> tuple[str, int | None]:
         """Where to report a script line: (path as the user would open it, line offset).
