@@ -46,7 +46,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
 }
 # The top: these may import any layer.
-UNRESTRICTED = ("sigcheck.lint", "sigcheck.fix", "sigcheck.cli", "sigcheck.__main__")
+UNRESTRICTED = ("sigcheck.lint", "sigcheck.options", "sigcheck.fix", "sigcheck.cli", "sigcheck.__main__")
 
 
 def _module_name(path: Path) -> str:

@@ -387,3 +387,10 @@ def test_script_lines_are_counted_as_the_linter_counted_them(tmp_path: Path) -> 
     result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "SIG201")
     region = result["locations"][0]["physicalLocation"]["region"]
     assert region["snippet"]["text"].startswith("/usr/local/bin/app --serve")
+
+
+def test_the_command_line_offers_exactly_the_registered_formats() -> None:
+    from sigcheck.cli import FORMATS
+    from sigcheck.report import FORMATS as REGISTRY
+
+    assert tuple(REGISTRY) == FORMATS
