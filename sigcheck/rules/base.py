@@ -58,9 +58,10 @@ class Context(NamedTuple):
         severity: Severity | None = None,
         fix: str | None = None,
         edit: Edit | None = None,
-    ) -> Finding | None:
+    ) -> Finding:
         """A finding about a link, where its words were written: the line of the entry
-        script that starts it, or the ENTRYPOINT/CMD instruction."""
+        script that starts it, the ENTRYPOINT/CMD instruction or the runtime's override;
+        else (a known base image's default) the stage's FROM."""
         index = self.chain.links.index(link)
         parent = self.chain.links[index - 1] if index else None
         info = parent.script if parent is not None else None

@@ -30,9 +30,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"ignores `docker stop` and is SIGKILLed {grace}. If it does not install a handler, put an "
             f"init in front {alternatives}."
         )
-        finding = ctx.link_finding(RULE, link, message, severity=Severity.INFO, fix=_INIT_FIX)
-        if finding is not None:
-            yield finding
+        yield ctx.link_finding(RULE, link, message, severity=Severity.INFO, fix=_INIT_FIX)
         return
     if stops_on(link, signal) or only_interrupt(link, signal) or app.handles_signals:
         return  # it stops; a better signal (SIGINT for KeyboardInterrupt) is SIG402's advice
@@ -54,9 +52,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         "so `docker stop` waits out the grace period and SIGKILLs it, and nobody reaps zombie "
         f"processes. Put an init in front {alternatives}, or handle {signal} in the app."
     )
-    finding = ctx.link_finding(RULE, link, message, fix=_INIT_FIX)
-    if finding is not None:
-        yield finding
+    yield ctx.link_finding(RULE, link, message, fix=_INIT_FIX)
 
 
 RULE = Rule(

@@ -56,18 +56,14 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "the grace period. Start the app with an exec-style tool instead (gosu, setpriv), or "
                 "let the signal through."
             )
-            finding = ctx.link_finding(RULE, link, message, severity=Severity.ERROR)
+            yield ctx.link_finding(RULE, link, message, severity=Severity.ERROR)
         elif after != before and launcher is not None:
             # An init's --rewrite is deliberate; a launcher rewriting the signal is not.
             message = (
                 f"{who} turns {before} into {after} before the app sees it, so the graceful stop the "
                 "STOPSIGNAL asks for does not happen."
             )
-            finding = ctx.link_finding(RULE, link, message, severity=Severity.WARNING)
-        else:
-            continue
-        if finding is not None:
-            yield finding
+            yield ctx.link_finding(RULE, link, message, severity=Severity.WARNING)
 
 
 RULE = Rule(
