@@ -151,9 +151,10 @@ def script_exec_edit(ctx: Context, origin: FileOrigin, outcome: Outcome) -> Edit
     if column < 0:
         return None
     if origin.kind == "context":
-        if origin.file is None:
+        script = ctx.files.rewrite_path(origin) if ctx.files is not None else None
+        if script is None:
             return None  # not writable: outside the build context, or inside an image
-        path, file, line = ctx.script_path(origin)[0], origin.file, row + 1
+        path, file, line = ctx.script_path(origin)[0], script, row + 1
     else:
         if origin.content_line is None:
             return None  # printf/echo output: no line of the Dockerfile holds it

@@ -107,12 +107,12 @@ class FileReport:
         findings: list[Finding] | None = None,
         error: str | None = None,
         lines: list[str] | None = None,
-        sources: dict[str, list[str]] | None = None,
+        sources: dict[str, str] | None = None,
     ) -> None:
         self.path = path
         self.findings: list[Finding] = findings if findings is not None else []
         self.error = error
         self.lines = lines  # source lines, kept for code frames
-        # The lines of the other files findings point at (entry scripts), as the linter read
-        # them: reporters never read them again, and count lines as the linter did.
-        self.sources: dict[str, list[str]] = sources if sources is not None else {}
+        # The text of the other files findings point at (entry scripts), as the linter read
+        # it: reporters never read them again, and count lines as the linter did.
+        self.sources: dict[str, str] = sources if sources is not None else {}

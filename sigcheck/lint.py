@@ -3,6 +3,7 @@
 # No `from __future__ import annotations` here: NamedTuple fields annotated with strings
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
@@ -10,7 +11,7 @@ from sigcheck.config import FileIgnore
 from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
-from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, source_lines
+from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError
 from sigcheck.load.source import Source, read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.dockerfile_files import DockerfileFiles
@@ -52,7 +53,7 @@ class LintResult(NamedTuple):
     findings: list[Finding]
     lines: list[str]  # the Dockerfile's lines, for code frames
     reads: frozenset[str]  # real paths of the build-context files the lint read
-    sources: dict[str, list[str]]  # lines of the entry scripts findings point at, by their path
+    sources: dict[str, str]  # text of the entry scripts findings point at, by their path
 
 
 def lint_text(
@@ -67,7 +68,11 @@ def lint_text(
 
 
 def lint_source(
-    text: str, path: str, options: LintOptions = DEFAULT_OPTIONS, overlay: Mapping[str, str] | None = None
+    text: str,
+    path: str,
+    options: LintOptions = DEFAULT_OPTIONS,
+    overlay: Mapping[str, str] | None = None,
+    source: Source | None = None,
 ) -> LintResult:
     """As `lint_text`, with the Dockerfile's lines and the files the lint read."""
     try:
@@ -84,7 +89,7 @@ def lint_source(
         raise LoadError(str(exc)) from None
     if stage is None:
         raise LoadError("no FROM instruction: not a Dockerfile BuildKit can build")
-    source = Source.of(path)
+    source = source or Source.of(path)
     build_context = _build_context(source, model, stage, options, overlay)
     files = DockerfileFiles(model, stage, build_context, source)
     runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
@@ -96,7 +101,7 @@ def lint_source(
     findings = apply_ignores(
         ctx,
         findings,
-        enabled=frozenset(rule.id for rule in options.rules),
+        enabled=_ids(options.rules),
         per_file=options.per_file_ignores,
         severity=options.severity,
     )
@@ -104,17 +109,22 @@ def lint_source(
     return LintResult(findings, parsed.lines, frozenset(build_context.reads), _sources(ctx, findings))
 
 
-def _sources(ctx: Context, findings: list[Finding]) -> dict[str, list[str]]:
-    """The lines of each entry script a finding points at, from the text the chain read."""
+@functools.lru_cache(maxsize=8)
+def _ids(rules: tuple[Rule, ...]) -> frozenset[str]:
+    return frozenset(rule.id for rule in rules)  # once per run, not once per file
+
+
+def _sources(ctx: Context, findings: list[Finding]) -> dict[str, str]:
+    """The text of each entry script a finding points at, as the chain read it."""
     wanted = {f.path for f in findings} - {ctx.path}
-    sources: dict[str, list[str]] = {}
+    sources: dict[str, str] = {}
     for link in ctx.chain.links:
         origin = link.script.origin if link.script is not None else None
         if origin is None or origin.display not in wanted or origin.display in sources:
             continue
         text = ctx.files.read(origin)[0] if ctx.files is not None else None
         if text is not None:
-            sources[origin.display] = source_lines(text)
+            sources[origin.display] = text
     return sources
 
 
@@ -140,8 +150,8 @@ def _build_context(
 def lint_file(path: str, options: LintOptions = DEFAULT_OPTIONS) -> FileReport:
     report = FileReport(path)
     try:
-        _, text = read_source(path, options.max_bytes)
-        result = lint_source(text, path, options)
+        source, text = read_source(path, options.max_bytes)
+        result = lint_source(text, path, options, source=source)
         report.findings = result.findings
         if report.findings:
             report.lines = result.lines

@@ -381,7 +381,7 @@ def test_script_lines_are_counted_as_the_linter_counted_them(tmp_path: Path) -> 
     report = lint_file(str(tmp_path / "Dockerfile"))
     finding = next(f for f in report.findings if f.rule == "SIG201")
     assert finding.line == 2
-    assert report.sources[finding.path][1] == "/usr/local/bin/app --serve"
+    assert report.sources[finding.path].endswith("\n/usr/local/bin/app --serve\n")
     (tmp_path / "run.sh").write_text("overwritten after the lint\n")  # reporters must not read it again
     sarif = json.loads(render_sarif([report]))
     result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "SIG201")

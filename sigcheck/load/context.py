@@ -85,7 +85,9 @@ class BuildContext:
 
     def exists(self, source: str) -> bool:
         path = self._lexical(source)
-        return path is not None and (os.path.exists(path) or self._unsaved(path))
+        if path is None:
+            return False
+        return os.path.exists(path) or (bool(self.overlay) and os.path.realpath(path) in self.overlay)
 
     def is_dir(self, source: str) -> bool:
         path = self._lexical(source)
@@ -93,11 +95,10 @@ class BuildContext:
             return False
         if os.path.isdir(path):
             return True
+        if not self.overlay:
+            return False
         prefix = os.path.realpath(path) + os.sep
-        return bool(self.overlay) and any(name.startswith(prefix) for name in self.overlay)
-
-    def _unsaved(self, path: str) -> bool:
-        return bool(self.overlay) and os.path.realpath(path) in self.overlay
+        return any(name.startswith(prefix) for name in self.overlay)
 
     def glob(self, pattern: str) -> list[str]:
         """Context-relative paths matching a COPY source pattern (one directory level)."""

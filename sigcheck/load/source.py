@@ -23,17 +23,19 @@ STDIN = "-"
 class Source(NamedTuple):
     path: str  # as given: a file's path, or "-"
     directory: str  # where its relative paths start (absolute)
-    file: str | None  # the real path `--fix` rewrites; None: standard input
+    is_stdin: bool
 
     @classmethod
     def of(cls, path: str) -> "Source":
         if path == STDIN:
-            return cls(path, os.getcwd(), None)
-        return cls(path, os.path.dirname(os.path.abspath(path)), os.path.realpath(path))
+            return cls(path, os.getcwd(), True)
+        return cls(path, os.path.dirname(os.path.abspath(path)), False)
 
     @property
-    def is_stdin(self) -> bool:
-        return self.file is None
+    def file(self) -> str | None:
+        """The real path `--fix` rewrites; None: standard input. Resolved only when a fix
+        is made: a realpath per linted file is a measurable part of a clean run."""
+        return None if self.is_stdin else os.path.realpath(self.path)
 
 
 def read_source(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Source, str]:

@@ -372,9 +372,6 @@ def build_chain(
     signal = parsed_signal.name if parsed_signal.error is None else raw_signal
     args = _compose(config, runtime)
     resolver = _Resolver(config, files) if files is not None else None
-    yarn_berry = files is not None and (
-        files.project_has(".yarnrc.yml") or files.project_has(".yarn/releases")
-    )
     links: list[Link] = []
     seen_scripts: set[str] = set()
     pid1 = True
@@ -440,7 +437,9 @@ def build_chain(
         if supervisor is not None:
             links.append(Link("supervisor", rest, pid1, False, origin, supervisor=supervisor))
             break
-        launcher = identify_launcher(rest, yarn_berry)
+        # yarn >= 2 (berry) forwards signals; asked of the files only where yarn runs.
+        berry = name == "yarn" and files is not None and _yarn_berry(files)
+        launcher = identify_launcher(rest, berry)
         if launcher is not None:
             execs = launcher.label.endswith("execs")
             end = i + launcher.command_start if launcher.command_start is not None else len(args)
@@ -477,6 +476,10 @@ def build_chain(
         truncated = i < len(args)
         return LaunchChain(config, links, signal, truncated, runtime)
     return LaunchChain(config, links, signal, False, runtime)
+
+
+def _yarn_berry(files: ImageFiles) -> bool:
+    return files.project_has(".yarnrc.yml") or files.project_has(".yarn/releases")
 
 
 def _shell_of(resolver: _Resolver | None, program: str, family: str) -> str | None:

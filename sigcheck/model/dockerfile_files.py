@@ -39,27 +39,28 @@ class DockerfileFiles:
         origin = locate_file(self.model, self.stage, path, self._exists)
         if origin is None:
             return None
-        display, file = self._where(origin)
-        return origin._replace(
-            span=instruction_span(self.path, origin.instruction), display=display, file=file
-        )
+        span = instruction_span(self.path, origin.instruction)
+        return origin._replace(span=span, display=self._display(origin))
 
-    def _where(self, origin: FileOrigin) -> tuple[str | None, str | None]:
-        """(path as the user opens it, real path to rewrite) of a build-context file:
-        relative to the Dockerfile's path as given, keeping its spelling
-        (`./svc/Dockerfile` -> `./svc/start.sh`)."""
+    def _display(self, origin: FileOrigin) -> str | None:
+        """A build-context file's path as the user opens it: relative to the Dockerfile's
+        path as given, keeping its spelling (`./svc/Dockerfile` -> `./svc/start.sh`)."""
         if origin.kind != "context" or origin.context_path is None or self.context is None:
-            return None, None
-        root = self.context.root
-        full = os.path.join(root, origin.context_path)
+            return None
+        full = os.path.join(self.context.root, origin.context_path)
         rel = os.path.relpath(full, self.source.directory)
         joined = os.path.join(os.path.dirname(self.path), rel)  # standard input: rel itself
-        display = os.path.normpath(joined) if ".." in rel.split(os.sep) else joined
+        return os.path.normpath(joined) if ".." in rel.split(os.sep) else joined
+
+    def rewrite_path(self, origin: FileOrigin) -> str | None:
+        if origin.kind != "context" or origin.context_path is None or self.context is None:
+            return None
+        root = self.context.root
         relative = posixpath.normpath(origin.context_path).lstrip("/")
         if "\x00" in relative:
-            return display, None  # no file has such a name (os calls raise ValueError)
+            return None  # no file has such a name (os calls raise ValueError)
         file = os.path.realpath(os.path.join(root, relative))
-        return display, (file if file.startswith(root + os.sep) else None)  # never outside the context
+        return file if file.startswith(root + os.sep) else None  # never outside the build context
 
     def read(self, origin: FileOrigin) -> tuple[str | None, str | None]:
         if origin.kind in ("heredoc", "run"):

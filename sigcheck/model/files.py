@@ -44,7 +44,6 @@ class FileOrigin(NamedTuple):
     chmod: str | None = None
     span: Span | None = None  # the instruction (or layer entry) that put the file there
     display: str | None = None  # the file's own path as the user opens it, when it has one
-    file: str | None = None  # the real path to rewrite with --fix; None: not writable
 
 
 class ImageFiles(Protocol):
@@ -67,6 +66,9 @@ class ImageFiles(Protocol):
 
     def shell_of(self, program: str, family: str) -> str | None:
         """Which shell implementation runs for `program` (dash, ash, bash...), or None."""
+
+    def rewrite_path(self, origin: FileOrigin) -> str | None:
+        """The real path `--fix` may rewrite for a file with its own text; None: not writable."""
 
     def installed_inits(self) -> Iterator[tuple[str, Span]]:
         """(init, where it is put in the image) for every init the image has, nearest first."""

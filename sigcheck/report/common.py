@@ -67,9 +67,13 @@ class SourceLines:
     def lines(self, report: FileReport, path: str) -> list[str] | None:
         if path == report.path and report.lines is not None:
             return report.lines
+        key = f"{report.path}\0{path}"  # two Dockerfiles may run scripts of one name
+        if key in self._files:
+            return self._files[key]
         kept = report.sources.get(path)
         if kept is not None:
-            return kept
+            self._files[key] = source_lines(kept)
+            return self._files[key]
         if path not in self._files:
             self._files[path] = _read_lines(path)
         return self._files[path]
