@@ -17,6 +17,7 @@ from sigcheck.load.source import Source
 from sigcheck.model.baseimages import shell_implementation
 from sigcheck.model.files import FileOrigin, built_with, locate_file
 from sigcheck.model.image import Model, Stage, instruction_span
+from sigcheck.model.installed import installed_inits
 from sigcheck.span import Span
 
 __all__ = ["DockerfileFiles"]
@@ -100,7 +101,5 @@ class DockerfileFiles:
         return shell_implementation(program, family)
 
     def installed_inits(self) -> Iterator[tuple[str, Span]]:
-        from sigcheck.model.installed import installed_inits
-
         for init, ins in installed_inits(self.stage):
             yield init, instruction_span(self.path, ins)
