@@ -52,7 +52,7 @@ __all__ = [
 
 def dockerfile_file(ctx: Context) -> str | None:
     """The Dockerfile to write: its real path; None for standard input."""
-    return ctx.source.file if ctx.source is not None else None
+    return ctx.dockerfile.source.file if ctx.dockerfile is not None else None
 
 
 
@@ -74,10 +74,11 @@ def instruction_edit(ctx: Context, ins: Instruction, changes: list[tuple[int, in
     comments between them stay as they are; a change across lines (the whole value
     rewritten) joins them, and is refused when it would drop a comment line."""
     file = dockerfile_file(ctx)
-    if not changes or file is None:
+    if not changes or file is None or ctx.dockerfile is None:
         return None  # standard input cannot be rewritten
-    lines = ctx.parsed.lines
-    pos = value_positions(ctx.parsed, ins)
+    parsed = ctx.dockerfile.parsed
+    lines = parsed.lines
+    pos = value_positions(parsed, ins)
     if pos is None or not pos:
         return None
     n = len(pos)
@@ -156,12 +157,13 @@ def script_exec_edit(ctx: Context, origin: FileOrigin, outcome: Outcome) -> Edit
             return None  # not writable: outside the build context, or inside an image
         path, file, line = ctx.script_path(origin)[0], script, row + 1
     else:
-        if origin.content_line is None:
+        if origin.content_line is None or ctx.dockerfile is None:
             return None  # printf/echo output: no line of the Dockerfile holds it
         line = origin.content_line + row
-        if not 1 <= line <= len(ctx.parsed.lines):
+        lines = ctx.dockerfile.parsed.lines
+        if not 1 <= line <= len(lines):
             return None
-        written = ctx.parsed.lines[line - 1]
+        written = lines[line - 1]
         if written == script_line:
             shift = 0
         elif written.lstrip("\t") == script_line:
@@ -197,18 +199,19 @@ def stopsignal_edit(ctx: Context, signal: str, app: Link) -> Edit | None:
     Only when `app` would then receive exactly `signal`: no launcher or init on the way
     drops or rewrites it (LaunchChain.delivered)."""
     file = dockerfile_file(ctx)
-    if file is None:
-        return None
+    if file is None or ctx.dockerfile is None or ctx.runtime.stop_signal is not None:
+        return None  # nothing to rewrite, or the deployment's stop signal is the one sent
     if ctx.chain._replace(stopsignal=signal).delivered(app) != signal:
         return None
-    setting = ctx.stage.config.stopsignal
+    stage = ctx.dockerfile.stage
+    setting = ctx.config.stopsignal
     own = setting.instruction if setting is not None else None
-    if own is not None and any(ins is own for ins in ctx.stage.instructions):
+    if own is not None and any(ins is own for ins in stage.instructions):
         if not own.rest or "$" in own.rest:
             return None  # `STOPSIGNAL $SIG` is meant to be set at build time
         return instruction_edit(ctx, own, [(0, len(own.rest), signal)])
-    from_ins = ctx.stage.from_instruction
-    lines = ctx.parsed.lines
+    from_ins = stage.from_instruction
+    lines = ctx.dockerfile.parsed.lines
     if not 1 <= from_ins.end_line <= len(lines):
         return None
     last = lines[from_ins.end_line - 1]

@@ -19,6 +19,7 @@ from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
 from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME
 from sigcheck.pragmas import apply_ignores
 from sigcheck.rules import ALL_RULES, Context, Rule
+from sigcheck.rules.base import DockerfileView
 
 __all__ = [
     "INTERNAL_ERROR",
@@ -94,7 +95,8 @@ def lint_source(
     files = DockerfileFiles(model, stage, build_context, source)
     runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
     chain = build_chain(stage.config, files, runtime)
-    ctx = Context(path, parsed, model, stage, chain, files, runtime, source)
+    view = DockerfileView(parsed, model, stage, source)
+    ctx = Context(path, stage.config, chain, files, runtime, view)
     findings: list[Finding] = []
     for rule in options.rules:
         findings.extend(rule.check(ctx))

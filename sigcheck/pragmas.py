@@ -328,7 +328,7 @@ def _context_script_ignores(ctx: Context) -> list[Ignore]:
 def _linted_lines(ctx: Context) -> set[int]:
     """Start lines of the instructions of the linted stage and the stages it is built on."""
     lines: set[int] = set()
-    stage: Stage | None = ctx.stage
+    stage: Stage | None = ctx.dockerfile.stage if ctx.dockerfile is not None else None
     while stage is not None:
         lines.add(stage.from_instruction.start_line)
         lines.update(ins.start_line for ins in stage.instructions)
@@ -356,7 +356,9 @@ def apply_ignores(
         return frozenset(out)
 
     kept = [f for f in findings if f.rule not in disabled(f.path)]
-    ignores = dockerfile_ignores(ctx.path, ctx.parsed) + _context_script_ignores(ctx)
+    ignores = _context_script_ignores(ctx)
+    if ctx.dockerfile is not None:
+        ignores = dockerfile_ignores(ctx.path, ctx.dockerfile.parsed) + ignores
     if ignores:
         # A list, not any(): every ignore that covers a finding is marked as used.
         kept = [f for f in kept if not [ig for ig in ignores if ig.silences(f)]]

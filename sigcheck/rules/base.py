@@ -11,22 +11,32 @@ from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
 from sigcheck.load.source import Source
 from sigcheck.model.chain import LaunchChain, Link
 from sigcheck.model.files import FileOrigin, ImageFiles
-from sigcheck.model.image import Model, Stage, instruction_span
+from sigcheck.model.image import ImageConfig, Model, Stage, instruction_span
 from sigcheck.model.runtime import DEFAULT_RUNTIME, Runtime
 from sigcheck.span import Span
 
-__all__ = ["Context", "Rule"]
+__all__ = ["Context", "DockerfileView", "Rule"]
 
 
-class Context(NamedTuple):
-    path: str  # as given on the command line
+class DockerfileView(NamedTuple):
+    """The Dockerfile the image is built from, when the input has one."""
+
     parsed: ParsedDockerfile
     model: Model
     stage: Stage  # the final stage, or --target
+    source: Source  # where it was read from (standard input cannot be rewritten)
+
+
+class Context(NamedTuple):
+    """What every rule reads: the image config, the chain, the files, the runtime, and
+    the Dockerfile when there is one (an image archive has none)."""
+
+    path: str  # the input as given on the command line
+    config: ImageConfig  # the effective image config (of the final or --target stage)
     chain: LaunchChain
     files: ImageFiles | None = None  # the files the container will see
     runtime: Runtime = DEFAULT_RUNTIME  # what the runtime overrides (`--assume-init`: its init)
-    source: Source | None = None  # the Dockerfile's source: None when it cannot be rewritten
+    dockerfile: DockerfileView | None = None
 
     def script_path(self, origin: FileOrigin) -> tuple[str, int | None]:
         """Where to report a script line: (path as the user would open it, line offset).
@@ -42,8 +52,11 @@ class Context(NamedTuple):
 
     def anchor(self) -> Span:
         """Where a finding about what no line of the input wrote is reported: the FROM
-        of the linted stage (a known base image's ENTRYPOINT, CMD or STOPSIGNAL)."""
-        return self.at(self.stage.from_instruction)
+        of the linted stage (a known base image's ENTRYPOINT, CMD or STOPSIGNAL), or the
+        input's config as a whole."""
+        if self.dockerfile is None:
+            return Span.point(self.path, logical="config")
+        return self.at(self.dockerfile.stage.from_instruction)
 
     def at(self, ins: Instruction) -> Span:
         """The span of an instruction of the linted Dockerfile."""

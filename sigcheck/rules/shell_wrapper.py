@@ -94,7 +94,7 @@ def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
     instruction differently (a shell-form ENTRYPOINT ignores CMD; exec form would not)."""
     if not _plain_shell(link.argv[:-1]):
         return False
-    if posixpath.basename(link.argv[0]) == "bash" and "BASH_ENV" in ctx.stage.config.env:
+    if posixpath.basename(link.argv[0]) == "bash" and "BASH_ENV" in ctx.config.env:
         return False
     for before in ctx.chain.links[: ctx.chain.links.index(link)]:
         if before.role in ("wrapper", "init"):
@@ -105,8 +105,10 @@ def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
             if text is not None and not script_reads_arguments(text):
                 continue  # it runs "$@" and never looks at it
         return False  # an entrypoint may branch on "$1": `/bin/sh` now, the app after
-    ins = origin.instruction
-    for stage in ctx.model.stages:
+    if ctx.dockerfile is None:
+        return True  # no other stage can see the instruction
+    ins, target = origin.instruction, ctx.dockerfile.stage
+    for stage in ctx.dockerfile.model.stages:
         config = stage.config
         if origin.keyword == "ENTRYPOINT":
             uses = config.entrypoint is not None and config.entrypoint.instruction is ins
@@ -114,7 +116,7 @@ def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
                 return False  # the CMD would become the app's arguments
         else:
             uses = config.cmd is not None and config.cmd.instruction is ins
-            if uses and stage is not ctx.stage and config.entrypoint is not None and config.entrypoint.argv:
+            if uses and stage is not target and config.entrypoint is not None and config.entrypoint.argv:
                 return False
     return True
 
@@ -172,7 +174,7 @@ def _message(ctx: Context, link: Link, what: str) -> tuple[Severity, str]:
     shell = shell_label(link.shell)
     signal = ctx.chain.stopsignal
     app = _app(link)
-    base = ctx.stage.config.base
+    base = ctx.config.base
     if link.shell == "none":
         return Severity.ERROR, (
             f"{what} needs /bin/sh, but the base image has no shell: the container cannot start. "

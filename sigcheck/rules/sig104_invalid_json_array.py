@@ -12,7 +12,7 @@ from sigcheck.rules.base import Context, Rule
 
 
 def _commands(ctx: Context) -> Iterator[Command]:
-    config = ctx.stage.config
+    config = ctx.config
     for command in (config.entrypoint, config.cmd):
         if command is not None and command.form == "malformed" and command.instruction is not None:
             yield command

@@ -30,7 +30,7 @@ def _npm_start_fix(ctx: Context, link: Link) -> tuple[str, Edit] | None:
         return None
     if extra and extra[0] != "--":
         return None  # npm options: not ours to translate
-    start = npm_start_script(ctx.files, ctx.stage.config.workdir) if ctx.files is not None else None
+    start = npm_start_script(ctx.files, ctx.config.workdir) if ctx.files is not None else None
     words = exec_form_words(start) if start is not None else None
     if not words or words[0] != "node":
         return None

@@ -14,7 +14,7 @@ from sigcheck.span import Span
 
 def _location(ctx: Context) -> Span:
     """The stop signal's own line, else the app's command, else the FROM it all comes from."""
-    setting = ctx.chain.runtime.stop_signal or ctx.stage.config.stopsignal
+    setting = ctx.chain.runtime.stop_signal or ctx.config.stopsignal
     if setting is not None and setting.span is not None:
         return setting.span
     app = ctx.chain.app
@@ -33,7 +33,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     app = link.app
     where = _location(ctx)
     program = " ".join(link.argv)
-    config = ctx.stage.config
+    config = ctx.config
     inherited = config.base.stopsignal if config.base is not None else None
     overrides = config.stopsignal is not None and config.stopsignal.instruction is not None
     if only_interrupt(link, signal):

@@ -19,19 +19,27 @@ def _ancestors(stage: Stage) -> set[int]:
     return seen
 
 
-def check(ctx: Context) -> Iterator[Finding]:
-    inherited = _ancestors(ctx.stage)
-    for stage in ctx.model.stages:
+def _other_stages(ctx: Context) -> Iterator[Finding]:
+    """A STOPSIGNAL in a stage the image is not built on (a Dockerfile fact)."""
+    if ctx.dockerfile is None:
+        return
+    target = ctx.dockerfile.stage
+    inherited = _ancestors(target)
+    for stage in ctx.dockerfile.model.stages:
         if stage.index in inherited:
             continue
         for ins in stage.instructions:
             if ins.keyword == "STOPSIGNAL":
                 message = (
                     f"STOPSIGNAL in stage {stage.label!r} has no effect on the image that runs (stage "
-                    f"{ctx.stage.label!r} is not built on it): image config is not copied by COPY --from. "
+                    f"{target.label!r} is not built on it): image config is not copied by COPY --from. "
                     "Set it in the final stage."
                 )
                 yield ctx.finding(RULE, ctx.at(ins), message, severity=Severity.WARNING)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    yield from _other_stages(ctx)
     if parse_signal(ctx.chain.stopsignal).error is not None:
         return
     for link in ctx.chain.links:
