@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sigcheck.shell import command_string
@@ -98,7 +100,12 @@ _PLAIN_WORD = st.from_regex(r"[A-Za-z0-9_./:@%+,-]{1,12}", fullmatch=True)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_PLAIN_WORD, min_size=1, max_size=6))
 def test_plain_fast_path_agrees_with_the_parser(words: list[str]) -> None:
-    """The no-parser fast path must say exactly what tree-sitter-bash says."""
+    """The no-parser fast path must say exactly what tree-sitter-bash says.
+
+    Except for a first word like `A+:0`: tree-sitter-bash reads `A+` as the start of an
+    `A+=` append assignment, where bash and dash see the command `A+:0` (as the fast
+    path does). Hypothesis found it; the shells agree with the fast path."""
+    assume(not re.match(r"[A-Za-z_][A-Za-z0-9_]*\+", words[0]))
     text = " ".join(words)
     fast = command_string._plain(text)
     if fast is None:
