@@ -94,7 +94,10 @@ class Engine(NamedTuple):
 
     def remove(self, name: str) -> None:
         # -v: the anonymous volumes an image's VOLUME lines make on docker go with it.
-        self.call("rm", "-f", "-v", name, check=False)
+        # podman's rm -f first sends the stop signal and waits the stop timeout (10 s) for
+        # a running container; after Ctrl-C nobody wants to wait, so SIGKILL at once.
+        grace = ["-t", "0"] if self.name == "podman" else []
+        self.call("rm", "-f", "-v", *grace, name, check=False)
 
     def labelled(self, label: str) -> list[str]:
         """IDs of every container, running or not, that carries this label (key=value)."""

@@ -65,7 +65,7 @@ class Observation(NamedTuple):
 
     @property
     def outcome(self) -> str:
-        """"exited-early", "sigkill", "clean" (exit 0 in time) or "nonzero" (another code in time)."""
+        """ "exited-early", "sigkill", "clean" (exit 0 in time) or "nonzero" (another code in time)."""
         if self.exited_early:
             return "exited-early"
         if self.killed:

@@ -61,9 +61,7 @@ def static_findings(image: str, dockerfile: str | None, target: str | None = Non
 
 def kill_predictors(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     """The findings that predict a SIGKILL at the end of the grace period."""
-    return tuple(
-        f for f in findings if f.severity >= Severity.ERROR and f.rule.startswith(KILL_FAMILIES)
-    )
+    return tuple(f for f in findings if f.severity >= Severity.ERROR and f.rule.startswith(KILL_FAMILIES))
 
 
 def compare(findings: Sequence[Finding] | None, observation: Observation) -> Verdict:

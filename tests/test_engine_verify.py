@@ -1,0 +1,255 @@
+"""`sigcheck verify` against a real engine: the static verdict and the kernel agree.
+
+Each case in tests/engine_fixtures/ is a Dockerfile that buildah builds offline
+exactly as written (on local stand-ins for alpine:latest and debian:bookworm, see
+tests/engine_lab.py) and that sigcheck lints for the static side. `sigcheck
+verify` runs the image with podman, stops it with a 2 s grace period and must
+report what the static findings predict: a SIGKILL or a clean stop. These are
+the seed article's four scenarios (exec form, shell form, run.sh with and without
+`exec`, tini) plus shell form on dash and STOPSIGNAL SIGQUIT for a TERM-only app.
+
+Every run must leave no container, no image and no temporary file behind, after
+success, failure and interruption alike.
+
+Marker `engine`: needs root, podman, buildah, runc, gcc, busybox-static and tini
+(.ci/run installs them); skipped elsewhere. The Debian cases also need
+debootstrap and Debian's mirror, and are skipped with the reason without them.
+The module prints how long it took (about a minute, most of it debootstrap).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from engine_lab import Lab, unavailable_reason
+
+pytestmark = pytest.mark.engine
+
+TIMEOUT = 2  # the grace period under test: short, so a SIGKILL case costs ~2 s
+READY = "启动了程序"  # stop.c's first line, printed once its SIGTERM handler is in place
+
+
+class Case(NamedTuple):
+    name: str
+    debian: bool  # built on the debootstrap root file system (else busybox)
+    ready: str
+    observed: str  # "clean" or "sigkill"
+    rules: tuple[str, ...]  # the findings that predict the SIGKILL
+    pid1: str  # PID 1's command line as the engine shows it
+    child: str | None = None  # the app, when it is not PID 1
+
+
+CASES = [
+    Case("seed-exec-form", False, READY, "clean", (), "/root/stop"),
+    Case("seed-shell-form-busybox", False, READY, "clean", (), "/root/stop"),
+    Case("seed-runsh-with-exec", False, READY, "clean", (), "/root/stop"),
+    Case(
+        "seed-runsh-without-exec", False, READY, "sigkill", ("SIG201",), "/bin/sh /root/run.sh", "/root/stop"
+    ),
+    Case("seed-tini", False, READY, "clean", (), "/sbin/tini -- /root/stop", "/root/stop"),
+    Case(
+        "shell-form-cmd-dash", True, READY, "sigkill", ("SIG102",), "/bin/sh -c stop --serve", "stop --serve"
+    ),
+    Case("stopsignal-quit-python", True, "^ready$", "sigkill", ("SIG402",), "python3 /app/app.py"),
+]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Lab]:
+    reason = unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    started = time.monotonic()
+    lab = Lab(tmp_path_factory.mktemp("engine-lab"))
+    try:
+        lab.busybox_base()
+        probe = lab.podman(
+            "run", "--rm", "--pull=never", "--network", "none", "alpine:latest", "true", check=False
+        )
+        if probe.returncode != 0:
+            pytest.skip(f"podman cannot run a container here: {probe.stderr.strip()[-300:]}")
+        yield lab
+    finally:
+        lab.close()
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"engine tests: {time.monotonic() - started:.1f} s (lab set-up included)")
+
+
+@pytest.fixture(scope="module")
+def debian(lab: Lab) -> Lab:
+    started = time.monotonic()
+    reason = lab.debian_base()
+    if reason is not None:
+        pytest.skip(reason)
+    print(f"debian:bookworm base image in {time.monotonic() - started:.1f} s")
+    return lab
+
+
+class Run(NamedTuple):
+    code: int
+    report: dict[str, Any]
+    stderr: str
+
+
+def verify(lab: Lab, image: str, *args: str, dockerfile: Path | None = None) -> Run:
+    """`sigcheck verify -f json` in a subprocess with a private TMPDIR; checks that it
+    leaves no container, image or temporary file behind."""
+    images = lab.images()
+    tmp = lab.work / f"tmp-{time.monotonic_ns()}"
+    tmp.mkdir()
+    argv = [
+        sys.executable,
+        "-m",
+        "sigcheck",
+        "verify",
+        image,
+        "--engine",
+        "podman",
+        "--timeout",
+        str(TIMEOUT),
+    ]
+    argv += ["-f", "json", *args]
+    if dockerfile is not None:
+        argv += ["--dockerfile", str(dockerfile)]
+    proc = subprocess.run(
+        argv, env={**lab.env, "TMPDIR": str(tmp)}, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert lab.containers() == [], "a container was left behind"
+    assert lab.images() == images, "verify changed the image store"
+    assert list(tmp.iterdir()) == [], "a temporary file was left behind"
+    try:
+        report = json.loads(proc.stdout)
+    except ValueError:
+        pytest.fail(f"not JSON (exit {proc.returncode}): {proc.stdout!r} {proc.stderr!r}")
+    return Run(proc.returncode, report, proc.stderr)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_verify_agrees_with_the_static_verdict(lab: Lab, request: pytest.FixtureRequest, case: Case) -> None:
+    if case.debian:
+        request.getfixturevalue("debian")
+    image = lab.build(case.name)
+    try:
+        run = verify(lab, image, "--ready-log", case.ready, dockerfile=lab.context(case.name) / "Dockerfile")
+    finally:
+        lab.podman("rmi", image, check=False)
+    seen, verdict = run.report["observation"], run.report["verdict"]
+    assert run.stderr.startswith("sigcheck verify: about to run image"), run.stderr
+    assert seen["ready"] is True
+    assert seen["pid1"] == case.pid1
+    if case.child is not None:
+        assert [p["args"] for p in seen["processes"] if p["ppid"] == 1] == [case.child]
+    assert seen["outcome"] == case.observed, seen
+    assert tuple(run.report["static"]["predicts_sigkill"]) == case.rules
+    assert verdict["result"] == "confirmed", verdict
+    if case.observed == "sigkill":
+        assert (run.code, seen["exit_code"], seen["sigkill"]) == (1, 137, True)
+        assert TIMEOUT - 0.1 <= seen["seconds"] < TIMEOUT + 2
+    else:
+        assert (run.code, seen["exit_code"], seen["sigkill"]) == (0, 0, False)
+        assert seen["seconds"] < 1.5
+        assert "结束退出..." in seen["output"]  # the app ran its cleanup
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="disagreement: sigcheck/shell/script.py counts `sleep` as set-up, never the app, so a "
+    "keep-alive `sleep` at the end of run.sh (without exec) gets no SIG201, yet the shell stays PID 1 "
+    "and the engine SIGKILLs it",
+)
+def test_keepalive_sleep_in_runsh(lab: Lab) -> None:
+    image = lab.build("runsh-sleep-keepalive")
+    try:
+        dockerfile = lab.context("runsh-sleep-keepalive") / "Dockerfile"
+        run = verify(lab, image, "--ready-log", "^ready$", dockerfile=dockerfile)
+    finally:
+        lab.podman("rmi", image, check=False)
+    assert run.report["observation"]["outcome"] == "sigkill"  # what the kernel does
+    assert run.report["observation"]["pid1"] == "/bin/sh /run.sh"
+    assert run.report["verdict"]["result"] == "confirmed", run.report["verdict"]
+
+
+def test_signal_option_overrides_the_image(lab: Lab) -> None:
+    """`--signal SIGINT` replaces the image's (default) SIGTERM: the TERM-only app, PID 1,
+    never sees it, so the engine SIGKILLs it."""
+    image = lab.build("seed-exec-form")
+    try:
+        run = verify(lab, image, "--signal", "SIGINT", "--ready-log", READY)
+    finally:
+        lab.podman("rmi", image, check=False)
+    seen = run.report["observation"]
+    assert (seen["signal"], seen["signal_source"], seen["outcome"]) == ("SIGINT", "--signal", "sigkill")
+    assert run.report["verdict"]["result"] == "unverified"  # no --dockerfile: nothing to compare
+    assert run.code == 1
+
+
+def test_missing_image_is_exit_2_and_never_pulls(lab: Lab) -> None:
+    run = verify(lab, "docker.io/library/no-such-image:1")
+    assert run.code == 2
+    assert "verify never pulls" in run.report["error"]
+    assert "image not known" in run.stderr  # the engine's own words
+
+
+def test_engine_error_removes_the_half_made_container(lab: Lab) -> None:
+    """`run` fails after creating the container (no such program): exit 2, nothing left."""
+    run = verify(lab, "alpine:latest", "--", "/no/such/program")
+    assert run.code == 2
+    assert "/no/such/program" in run.report["error"]
+
+
+def test_container_that_exits_at_once_is_not_verified(lab: Lab) -> None:
+    run = verify(lab, "alpine:latest", "--settle", "1", "--", "/bin/true")
+    assert run.code == 2
+    assert run.report["observation"]["outcome"] == "exited-early"
+    assert run.report["verdict"]["result"] == "unverified"
+
+
+def test_ctrl_c_removes_the_container(lab: Lab) -> None:
+    images = lab.images()
+    tmp = lab.work / "tmp-interrupt"
+    tmp.mkdir()
+    argv = [
+        sys.executable,
+        "-m",
+        "sigcheck",
+        "verify",
+        "alpine:latest",
+        "--engine",
+        "podman",
+        "--settle",
+        "60",
+    ]
+    proc = subprocess.Popen(
+        [*argv, "--", "sleep", "1000"],
+        env={**lab.env, "TMPDIR": str(tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not lab.podman("ps", "-q", "--filter", "label=io.sigcheck.verify").stdout.strip():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the container never started"
+            time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGINT)  # what Ctrl-C sends (to the foreground process)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGINT, err
+    assert "interrupted; the container was removed" in err
+    assert lab.containers() == []
+    assert lab.images() == images
+    assert list(tmp.iterdir()) == []
