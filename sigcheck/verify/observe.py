@@ -180,7 +180,7 @@ def _run_and_stop(
     # The engine's own record of the exit is more exact than our wall clock around `stop`.
     seconds = finished - sent if finished is not None and 0 <= finished - sent <= elapsed + 1 else elapsed
     exit_code = int(state.get("ExitCode", -1))
-    notes = tuple(line.strip() for line in stop.stderr.splitlines() if line.strip())
+    notes = tuple(_note(line) for line in stop.stderr.splitlines() if line.strip())
     number = parse_signal(signal).number
     killed = exit_code == 137 and (
         number == 9 or seconds >= plan.timeout - 0.5 or any("SIGKILL" in note for note in notes)
@@ -221,6 +221,15 @@ def _wait_for_line(engine: Engine, name: str, pattern: "re.Pattern[str]") -> boo
             return False
         time.sleep(POLL)
     return False
+
+
+_LOGRUS = re.compile(r'\blevel=(\w+)\s+msg="((?:[^"\\]|\\.)*)"')
+
+
+def _note(line: str) -> str:
+    """podman's `time="..." level=warning msg="..."` as `warning: ...`."""
+    match = _LOGRUS.search(line)
+    return f"{match.group(1)}: {match.group(2)}" if match else line.strip()
 
 
 def _tail(text: str) -> tuple[str, ...]:
