@@ -72,27 +72,35 @@ def lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
     lab = Lab(tmp_path_factory.mktemp("engine-lab"))
     try:
         lab.busybox_base()
-        probe = lab.podman(
-            "run", "--rm", "--pull=never", "--network", "none", "alpine:latest", "true", check=False
-        )
+        # Detached: an attached `run --rm` under pytest waits out conmon's 20 s exit timeout.
+        probe = lab.podman("run", "-d", "--name", "probe", "--pull=never", "--network", "none",
+                           "alpine:latest", "sleep", "5", check=False)  # fmt: skip
+        lab.podman("rm", "-f", "-t", "0", "probe", check=False)
         if probe.returncode != 0:
             pytest.skip(f"podman cannot run a container here: {probe.stderr.strip()[-300:]}")
         yield lab
     finally:
         lab.close()
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"engine tests: {time.monotonic() - started:.1f} s (lab set-up included)")
+        _show(request, f"engine tests: {time.monotonic() - started:.1f} s (lab set-up included)")
 
 
 @pytest.fixture(scope="module")
-def debian(lab: Lab) -> Lab:
+def debian(lab: Lab, request: pytest.FixtureRequest) -> Lab:
     started = time.monotonic()
     reason = lab.debian_base()
     if reason is not None:
         pytest.skip(reason)
-    print(f"debian:bookworm base image in {time.monotonic() - started:.1f} s")
+    _show(request, f"engine tests: debian:bookworm base image in {time.monotonic() - started:.1f} s")
     return lab
+
+
+def _show(request: pytest.FixtureRequest, line: str) -> None:
+    """Print past pytest's output capture, so that CI's log shows what the module costs."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
 
 
 class Run(NamedTuple):

@@ -84,9 +84,11 @@ class Engine(NamedTuple):
             # podman's top reads /proc itself and shows PIDs as the container sees them.
             out = self.call("top", name, "pid", "ppid", "user", "args").stdout
             return _parse_top(out, lambda pid: pid)
-        # docker top runs the host's ps: host PIDs, mapped through /proc/PID/status NSpid.
+        # docker top runs the host's ps: host PIDs, mapped through /proc/PID/status NSpid
+        # when the daemon is local; else at least PID 1 is known (State.Pid).
+        init = (self.inspect_container(name).get("State") or {}).get("Pid")
         out = self.call("top", name, "-o", "pid,ppid,user,args").stdout
-        return _parse_top(out, _namespace_pid)
+        return _parse_top(out, lambda pid: 1 if pid == init else _namespace_pid(pid))
 
     def logs(self, name: str) -> str:
         proc = self.call("logs", name, check=False)

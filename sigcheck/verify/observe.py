@@ -14,6 +14,7 @@ inferred from the Dockerfile.
 # No `from __future__ import annotations` here: this module defines NamedTuples.
 
 import re
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -112,9 +113,17 @@ def observe(engine: Engine, plan: Plan, announce: Callable[[str], None]) -> Obse
         return _run_and_stop(engine, plan, image, name, token, signal, source)
     finally:
         interrupt.cleaning_up()
+        _remove(engine, name, token)
+
+
+def _remove(engine: Engine, name: str, token: str) -> None:
+    """Remove the container by name, then anything else with the run's label."""
+    try:
         engine.remove(name)
         for leftover in engine.labelled(f"{LABEL}={token}"):
             engine.remove(leftover)
+    except EngineError as exc:  # do not hide the run's own error behind the cleanup's
+        print(f"sigcheck verify: could not remove container {name}: {exc}", file=sys.stderr)
 
 
 def _run_and_stop(
