@@ -13,7 +13,8 @@ No registry is reachable, so base images are root file systems made here:
   in Alpine);
 - "debian:bookworm": `debootstrap --variant=minbase --include=python3-minimal
   bookworm` (dash as /bin/sh, python3 for the STOPSIGNAL case), made once per
-  session (about 40-70 s); SIGCHECK_TEST_DEBIAN_ROOTFS names an existing one to
+  session (40-70 s on a quiet machine; started in the background while the busybox
+  cases run); SIGCHECK_TEST_DEBIAN_ROOTFS names an existing one to
   reuse instead (it is then left in place).
 """
 
@@ -23,6 +24,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import IO
 
 __all__ = ["FIXTURES", "Lab", "unavailable_reason"]
 
@@ -95,6 +97,8 @@ class Lab:
         self.work = root / "work"
         self.work.mkdir()
         self._stop: Path | None = None
+        self._debootstrap: subprocess.Popen[bytes] | None = None
+        self._debootstrap_log: IO[str]
 
     # --- the tools ---------------------------------------------------------------------
 
@@ -143,6 +147,19 @@ class Lab:
         self.import_rootfs(rootfs, "docker.io/library/alpine:latest", "/bin/sh")
         shutil.rmtree(rootfs)
 
+    def start_debian(self) -> None:
+        """Start debootstrap in the background: it takes the longest (40 s on a quiet
+        machine, minutes on a busy one), and the busybox cases can run meanwhile."""
+        if os.environ.get("SIGCHECK_TEST_DEBIAN_ROOTFS") or shutil.which("debootstrap") is None:
+            return
+        if self._debootstrap is None:
+            self._debootstrap_log = (self.root / "debootstrap.log").open("w")
+            self._debootstrap = subprocess.Popen(
+                ["debootstrap", "--variant=minbase", "--include=python3-minimal", "bookworm",
+                 str(self.root / "debian-rootfs"), DEBIAN_MIRROR],
+                stdin=subprocess.DEVNULL, stdout=self._debootstrap_log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
     def debian_base(self) -> str | None:
         """Tag a Debian root file system as debian:bookworm; the reason when it cannot."""
         reuse = os.environ.get("SIGCHECK_TEST_DEBIAN_ROOTFS")
@@ -153,13 +170,13 @@ class Lab:
         else:
             if shutil.which("debootstrap") is None:
                 return "debootstrap is not installed"
+            self.start_debian()
+            assert self._debootstrap is not None
+            code = self._debootstrap.wait(timeout=900)
+            if code != 0:
+                log = (self.root / "debootstrap.log").read_text(errors="replace").strip()
+                return f"debootstrap failed (Debian's mirror unreachable?): {log[-300:]}"
             rootfs = self.root / "debian-rootfs"
-            proc = self.run(
-                "debootstrap", "--variant=minbase", "--include=python3-minimal", "bookworm",
-                str(rootfs), DEBIAN_MIRROR, check=False, timeout=900,
-            )  # fmt: skip
-            if proc.returncode != 0:
-                return f"debootstrap failed (Debian's mirror unreachable?): {proc.stdout.strip()[-300:]}"
             for part in _TRIM:
                 shutil.rmtree(rootfs / part, ignore_errors=True)
         self.import_rootfs(rootfs, "docker.io/library/debian:bookworm", "/bin/bash")
@@ -195,6 +212,17 @@ class Lab:
 
     def close(self) -> None:
         """Remove every container and image and the storage (vfs: plain directories)."""
+        if self._debootstrap is not None:
+            if self._debootstrap.poll() is None:
+                self._debootstrap.terminate()
+                self._debootstrap.wait(timeout=60)
+            self._debootstrap_log.close()
+            # A debootstrap stopped half-way leaves /proc (and maybe /sys) mounted in the chroot.
+            rootfs = str(self.root / "debian-rootfs")
+            with open("/proc/self/mounts") as mounts:
+                points = [line.split()[1] for line in mounts if line.split()[1].startswith(rootfs + "/")]
+            for point in sorted(points, reverse=True):
+                self.run("umount", "-l", point, check=False)
         self.podman("rm", "-a", "-f", check=False)
         self.run("buildah", "rm", "--all", check=False)
         self.podman("rmi", "-a", "-f", check=False)

@@ -178,4 +178,5 @@ def test_usage_errors_run_nothing(tmp_path: Path) -> None:
     proc = _verify(["app:1", "--engine", "podman", "--dockerfile", str(tmp_path / "Dockerfile")], env)
     assert proc.returncode == 2
     assert "Dockerfile" in proc.stderr
+    assert _verify(["app:1", "--target", "prod"], env).returncode == 2
     assert not log.exists()

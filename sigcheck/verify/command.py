@@ -88,6 +88,8 @@ def verify(
     def announce(line: str) -> None:
         click.echo(line, err=True)  # stderr: standard output stays a clean report
 
+    if target is not None and dockerfile is None:
+        fail("--target names a stage of the --dockerfile; give the Dockerfile too")
     # Lint first: a Dockerfile that cannot be read is a usage error, before anything runs.
     static = static_findings(image, dockerfile, target)
     if static is not None and static.error is not None:
