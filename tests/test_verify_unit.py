@@ -17,7 +17,7 @@ from sigcheck.cli import main
 from sigcheck.findings import Finding, Severity
 from sigcheck.verify.engine import EngineError, Process, _parse_top, find_engine
 from sigcheck.verify.observe import Observation, _timestamp
-from sigcheck.verify.verdict import compare, kill_predictors, static_findings
+from sigcheck.verify.verdict import compare, effect, kill_predictors, static_findings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -68,6 +68,23 @@ def test_verdict(rules: list[str], outcome: str, result: str) -> None:
     assert verdict.predicted == ("sigkill" if rules else "clean")
     if result == "disagreement":
         assert (rules[0] if rules else "no error finding") in verdict.detail
+
+
+def test_an_exit_at_once_is_a_different_prediction() -> None:
+    """SIG204: PID 1 exits at once and the kernel SIGKILLs the app, so the container stops fast."""
+    abrupt = _finding("SIG204", Severity.ERROR)._replace(
+        message="/run.sh traps TERM with `exit 0`: PID 1 exits at once and the kernel SIGKILLs the app."
+    )
+    assert effect(abrupt) == "abrupt"
+    assert effect(_finding("SIG201", Severity.ERROR)) == "sigkill"
+    fast = compare([abrupt], _observation("clean"))
+    assert (fast.result, fast.predicted) == ("confirmed", "abrupt")
+    assert "its output can" in fast.detail
+    slow = compare([abrupt], _observation("sigkill", 137, 3.0))
+    assert (slow.result, slow.predicted) == ("disagreement", "abrupt")
+    # With an engine SIGKILL predicted too, that is the prediction for the container.
+    both = compare([abrupt, _finding("SIG102", Severity.ERROR)], _observation("sigkill", 137, 3.0))
+    assert (both.result, both.predicted) == ("confirmed", "sigkill")
 
 
 def test_no_static_side_is_unverified() -> None:
