@@ -266,21 +266,22 @@ def test_container_that_exits_at_once_is_not_verified(lab: Lab) -> None:
     assert run.report["verdict"]["result"] == "unverified"
 
 
-def test_ctrl_c_removes_the_container(lab: Lab) -> None:
+@pytest.mark.parametrize(
+    ("phase", "options", "delay"),
+    [
+        # Interrupted while it waits for the app to settle: raised at once.
+        ("settle", ["--settle", "60"], 0.0),
+        # Interrupted during `podman stop -t 6` (sleep as PID 1 ignores SIGTERM): held until
+        # the engine call returns, so that no call is cut in half; then the same cleanup.
+        ("stop", ["--settle", "0.5", "--timeout", "6"], 2.5),
+    ],
+    ids=["during-settle", "during-stop"],
+)
+def test_ctrl_c_removes_the_container(lab: Lab, phase: str, options: list[str], delay: float) -> None:
     images = lab.images()
-    tmp = lab.work / "tmp-interrupt"
+    tmp = lab.work / f"tmp-interrupt-{phase}"
     tmp.mkdir()
-    argv = [
-        sys.executable,
-        "-m",
-        "sigcheck",
-        "verify",
-        "alpine:latest",
-        "--engine",
-        "podman",
-        "--settle",
-        "60",
-    ]
+    argv = [sys.executable, "-m", "sigcheck", "verify", "alpine:latest", "--engine", "podman", *options]
     proc = subprocess.Popen(
         [*argv, "--", "sleep", "1000"],
         env={**lab.env, "TMPDIR": str(tmp)},
@@ -294,14 +295,21 @@ def test_ctrl_c_removes_the_container(lab: Lab) -> None:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the container never started"
             time.sleep(0.2)
+        time.sleep(delay)
+        assert proc.poll() is None, "verify ended before the interruption"
         os.kill(proc.pid, signal.SIGINT)  # what Ctrl-C sends (to the foreground process)
-        _, err = proc.communicate(timeout=60)
+        interrupted = time.monotonic()
+        out, err = proc.communicate(timeout=60)
+        held = time.monotonic() - interrupted
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     assert proc.returncode == 128 + signal.SIGINT, err
+    if phase == "stop":
+        assert held > 1.0, "the stop was cut short"  # it had ~4 s of its 6 s left
     assert "interrupted; the container was removed" in err
+    assert out == ""  # no report of a run that did not finish
     assert lab.containers() == []
     assert lab.images() == images
     assert list(tmp.iterdir()) == []
