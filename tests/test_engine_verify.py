@@ -6,7 +6,9 @@ tests/engine_lab.py) and that sigcheck lints for the static side. `sigcheck
 verify` runs the image with podman, stops it with a 2 s grace period and must
 report what the static findings predict: a SIGKILL or a clean stop. These are
 the seed article's four scenarios (exec form, shell form, run.sh with and without
-`exec`, tini) plus shell form on dash and STOPSIGNAL SIGQUIT for a TERM-only app.
+`exec`, tini) plus shell form on dash, STOPSIGNAL SIGQUIT for a TERM-only app, and
+a trap that exits at once (SIG204). Two strict xfails record disagreements found
+this way, until the rules are fixed.
 
 Every run must leave no container, no image and no temporary file behind, after
 success, failure and interruption alike.
@@ -14,7 +16,10 @@ success, failure and interruption alike.
 Marker `engine`: needs root, podman, buildah, runc, gcc, busybox-static and tini
 (.ci/run installs them); skipped elsewhere. The Debian cases also need
 debootstrap and Debian's mirror, and are skipped with the reason without them.
-The module prints how long it took (about a minute, most of it debootstrap).
+The module prints what the engine did per case and how long it took: measured
+257 s on a machine with a load average of 7 on 2 cores (debootstrap alone 110 s
+of waiting, although it runs in the background while the busybox cases run), about
+half that on a quiet one.
 """
 
 from __future__ import annotations
