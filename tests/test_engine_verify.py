@@ -19,7 +19,7 @@ debootstrap and Debian's mirror, and are skipped with the reason without them.
 The module prints what the engine did per case and how long it took: measured
 257 s on a machine with a load average of 7 on 2 cores (debootstrap alone 110 s
 of waiting, although it runs in the background while the busybox cases run), about
-half that on a quiet one.
+half that on a quiet one (an estimate: not measured).
 """
 
 from __future__ import annotations
