@@ -20,7 +20,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
 import click
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "main", "run"]
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab")
+FORMATS = ("text", "json", "sarif", "github", "gitlab")  # sigcheck.report.FORMATS, without importing it
 THRESHOLDS = ("error", "warning", "info", "style", "none")  # sigcheck.config.THRESHOLDS
 PROGRESS_DELAY = 0.3  # seconds of linting before a progress bar appears
 # Starting worker processes costs ~50 ms; below this many files one process is faster.
@@ -144,22 +144,9 @@ def _outputs(formats: tuple[str, ...], output: str | None) -> list[tuple[str, st
 
 
 def _extension(fmt: str) -> str:
-    return {"text": "txt", "json": "json", "sarif": "sarif", "github": "txt", "gitlab": "json"}[fmt]
+    from sigcheck.report import FORMATS as REGISTRY
 
-
-def _rule_ids(values: Sequence[str], flag: str) -> set[str]:
-    from sigcheck.rules import rule_by_id
-
-    ids: set[str] = set()
-    for value in values:
-        for name in filter(None, (v.strip() for v in value.split(","))):
-            rule = rule_by_id(name)
-            if rule is None:
-                raise click.BadParameter(
-                    f"unknown rule {name!r} (`sigcheck rules` lists them)", param_hint=f"'{flag}'"
-                )
-            ids.add(rule.id)
-    return ids
+    return REGISTRY[fmt].extension
 
 
 def _load_config(config_file: str | None, isolated: bool) -> Config:
@@ -260,27 +247,9 @@ def _with_progress(results: Iterator[FileReport], total: int) -> list[FileReport
 
 
 def _render(fmt: str, reports: list[FileReport], stream: TextIO, colour: bool, seconds: float) -> None:
-    if fmt == "text":
-        from sigcheck.report.text_format import render_text
+    from sigcheck.report import render
 
-        render_text(reports, stream, colour, seconds)
-        return
-    if fmt == "json":
-        from sigcheck.report.json_format import render_json
-
-        stream.write(render_json(reports))
-    elif fmt == "sarif":
-        from sigcheck.report.sarif_format import render_sarif
-
-        stream.write(render_sarif(reports))
-    elif fmt == "github":
-        from sigcheck.report.github_format import render_github
-
-        stream.write(render_github(reports))
-    else:
-        from sigcheck.report.gitlab_format import render_gitlab
-
-        stream.write(render_gitlab(reports))
+    render(fmt, reports, stream, colour, seconds)
 
 
 def _stdout() -> TextIO | None:
@@ -423,23 +392,14 @@ def check(
     outputs = _outputs(formats, output)
     if apply_fixes or show_diff:
         outputs = _fix_outputs(outputs, formats, output, apply_fixes, show_diff, paths)
-    from sigcheck.lint import LintOptions
-    from sigcheck.load.files import DEFAULT_MAX_BYTES
-    from sigcheck.rules import ALL_RULES
+    from sigcheck.options import Flags, OptionsError, resolve
 
     config = _load_config(config_file, isolated)
-    skip = set(config.ignore) | _rule_ids(ignored, "--ignore")
-    options = LintOptions(
-        target=target if target is not None else config.target,
-        context=context_dir,
-        max_bytes=max_file_size or DEFAULT_MAX_BYTES,
-        rules=tuple(rule for rule in ALL_RULES if rule.id not in skip),
-        assume_init=assume_init if assume_init is not None else bool(config.assume_init),
-        severity=config.severity,
-        per_file_ignores=config.per_file_ignores,
-        debug=debug,
-    )
-    threshold = failure_threshold or config.failure_threshold or "warning"
+    flags = Flags(target, context_dir, failure_threshold, ignored, assume_init, max_file_size, debug)
+    try:
+        options, threshold = resolve(config, flags)
+    except OptionsError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{exc.flag}'") from None
     files, problems = _expand_paths(paths)
     workers = _workers(jobs, len(files))
     reports = problems + _lint_all(files, options, _want_progress(outputs), workers)

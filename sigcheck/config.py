@@ -14,19 +14,91 @@ file is read.
 # No `from __future__ import annotations` here: NamedTuple fields annotated with strings
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
+import functools
 import os
+import re
 import sys
 from typing import Any, NamedTuple
 
 from sigcheck.findings import Severity
-from sigcheck.pragmas import FileIgnore
 from sigcheck.rules import rule_by_id
 
-__all__ = ["CONFIG_FILES", "KEYS", "THRESHOLDS", "Config", "ConfigError", "find_config", "load_config"]
+__all__ = [
+    "CONFIG_FILES",
+    "KEYS",
+    "THRESHOLDS",
+    "Config",
+    "ConfigError",
+    "FileIgnore",
+    "find_config",
+    "load_config",
+]
 
 THRESHOLDS = ("error", "warning", "info", "style", "none")
 CONFIG_FILES = (".sigcheck.toml", "pyproject.toml")
 KEYS = ("ignore", "severity", "failure-threshold", "per-file-ignores", "assume-init", "target")
+
+
+class FileIgnore:
+    """`per-file-ignores`: rules not reported for files matching a glob (a plain class, like Ignore)."""
+
+    __slots__ = ("base", "pattern", "rules")
+
+    def __init__(self, pattern: str, rules: frozenset[str], base: str) -> None:
+        self.pattern = pattern  # `*` and `?` stay within a directory, `**/` spans any; no `/`: the file name
+        self.rules = rules
+        self.base = base  # directory the pattern is relative to (the config file's)
+
+    def _key(self) -> tuple[str, frozenset[str], str]:
+        return (self.pattern, self.rules, self.base)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileIgnore) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"FileIgnore({self.pattern!r}, {sorted(self.rules)!r}, {self.base!r})"
+
+    def matches(self, path: str) -> bool:
+        if path == "-":
+            return False
+        if "/" not in self.pattern:
+            return bool(_glob(self.pattern).match(os.path.basename(path)))
+        relative = os.path.relpath(os.path.abspath(path), self.base).replace(os.sep, "/")
+        return not relative.startswith("../") and bool(_glob(self.pattern).match(relative))
+
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    if pattern.endswith("/"):
+        pattern += "**"
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("^" + "".join(out) + "$", re.S)
 
 
 class ConfigError(Exception):

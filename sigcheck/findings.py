@@ -6,7 +6,7 @@
 from enum import IntEnum
 from typing import NamedTuple
 
-__all__ = ["DOCS_URL", "Edit", "Finding", "Severity"]
+__all__ = ["DOCS_URL", "Edit", "FileReport", "Finding", "Severity"]
 
 DOCS_URL = "https://github.com/sigcheck/sigcheck/blob/main/rules/{rule}.md"
 
@@ -94,3 +94,25 @@ class Finding(NamedTuple):
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)
+
+
+class FileReport:
+    """One file's findings, or the error that stopped it from being linted."""
+
+    __slots__ = ("error", "findings", "lines", "path", "sources")
+
+    def __init__(
+        self,
+        path: str,
+        findings: list[Finding] | None = None,
+        error: str | None = None,
+        lines: list[str] | None = None,
+        sources: dict[str, str] | None = None,
+    ) -> None:
+        self.path = path
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.error = error
+        self.lines = lines  # source lines, kept for code frames
+        # The text of the other files findings point at (entry scripts), as the linter read
+        # it: reporters never read them again, and count lines as the linter did.
+        self.sources: dict[str, str] = sources if sources is not None else {}

@@ -3,19 +3,23 @@
 # No `from __future__ import annotations` here: NamedTuple fields annotated with strings
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
-import os
-import sys
+import functools
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from sigcheck.findings import Finding, Severity
+from sigcheck.config import FileIgnore
+from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
-from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError, read_stdin, read_text
+from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError
+from sigcheck.load.source import Source, read_source
 from sigcheck.model.chain import build_chain
+from sigcheck.model.dockerfile_files import DockerfileFiles
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
-from sigcheck.pragmas import FileIgnore, apply_ignores
+from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME
+from sigcheck.pragmas import apply_ignores
 from sigcheck.rules import ALL_RULES, Context, Rule
+from sigcheck.rules.base import DockerfileView
 
 __all__ = [
     "INTERNAL_ERROR",
@@ -46,28 +50,11 @@ class LintOptions(NamedTuple):
 DEFAULT_OPTIONS = LintOptions()
 
 
-class FileReport:
-    """One file's findings, or the error that stopped it from being linted."""
-
-    __slots__ = ("error", "findings", "lines", "path")
-
-    def __init__(
-        self,
-        path: str,
-        findings: list[Finding] | None = None,
-        error: str | None = None,
-        lines: list[str] | None = None,
-    ) -> None:
-        self.path = path
-        self.findings: list[Finding] = findings if findings is not None else []
-        self.error = error
-        self.lines = lines  # source lines, kept for code frames
-
-
 class LintResult(NamedTuple):
     findings: list[Finding]
     lines: list[str]  # the Dockerfile's lines, for code frames
     reads: frozenset[str]  # real paths of the build-context files the lint read
+    sources: dict[str, str]  # text of the entry scripts findings point at, by their path
 
 
 def lint_text(
@@ -82,7 +69,11 @@ def lint_text(
 
 
 def lint_source(
-    text: str, path: str, options: LintOptions = DEFAULT_OPTIONS, overlay: Mapping[str, str] | None = None
+    text: str,
+    path: str,
+    options: LintOptions = DEFAULT_OPTIONS,
+    overlay: Mapping[str, str] | None = None,
+    source: Source | None = None,
 ) -> LintResult:
     """As `lint_text`, with the Dockerfile's lines and the files the lint read."""
     try:
@@ -90,7 +81,7 @@ def lint_source(
     except DockerfileSyntaxError as exc:
         raise LoadError(f"BuildKit would reject this file: {exc}") from None
     try:
-        model = build_model(parsed)
+        model = build_model(parsed, path)
     except DockerfileSyntaxError as exc:
         raise LoadError(f"BuildKit would reject this file: {exc}") from None
     try:
@@ -99,17 +90,44 @@ def lint_source(
         raise LoadError(str(exc)) from None
     if stage is None:
         raise LoadError("no FROM instruction: not a Dockerfile BuildKit can build")
-    build_context = _build_context(path, model, stage, options)
-    if overlay:
-        build_context._cache.update(overlay)  # read() serves its cache, keyed by real path
-    chain = build_chain(stage, model, build_context)
-    ctx = Context(path, parsed, model, stage, chain, build_context, assume_init=options.assume_init)
+    source = source or Source.of(path)
+    build_context = _build_context(source, model, stage, options, overlay)
+    files = DockerfileFiles(model, stage, build_context, source)
+    runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
+    chain = build_chain(stage.config, files, runtime)
+    view = DockerfileView(parsed, model, stage, source)
+    ctx = Context(path, stage.config, chain, files, runtime, view)
     findings: list[Finding] = []
     for rule in options.rules:
         findings.extend(rule.check(ctx))
-    findings = apply_ignores(ctx, findings, options)
+    findings = apply_ignores(
+        ctx,
+        findings,
+        enabled=_ids(options.rules),
+        per_file=options.per_file_ignores,
+        severity=options.severity,
+    )
     findings.sort(key=Finding.sort_key)
-    return LintResult(findings, parsed.lines, frozenset(build_context.reads))
+    return LintResult(findings, parsed.lines, frozenset(build_context.reads), _sources(ctx, findings))
+
+
+@functools.lru_cache(maxsize=8)
+def _ids(rules: tuple[Rule, ...]) -> frozenset[str]:
+    return frozenset(rule.id for rule in rules)  # once per run, not once per file
+
+
+def _sources(ctx: Context, findings: list[Finding]) -> dict[str, str]:
+    """The text of each entry script a finding points at, as the chain read it."""
+    wanted = {f.path for f in findings} - {ctx.path}
+    sources: dict[str, str] = {}
+    for link in ctx.chain.links:
+        origin = link.script.origin if link.script is not None else None
+        if origin is None or origin.display not in wanted or origin.display in sources:
+            continue
+        text = ctx.files.read(origin)[0] if ctx.files is not None else None
+        if text is not None:
+            sources[origin.display] = text
+    return sources
 
 
 def _copy_sources(model: Model, stage: Stage) -> list[str]:
@@ -123,23 +141,23 @@ def _copy_sources(model: Model, stage: Stage) -> list[str]:
     return sources
 
 
-def _build_context(path: str, model: Model, stage: Stage, options: LintOptions) -> BuildContext:
+def _build_context(
+    source: Source, model: Model, stage: Stage, options: LintOptions, overlay: Mapping[str, str] | None
+) -> BuildContext:
     if options.context is not None:
-        return BuildContext.at(options.context)
-    directory = os.path.dirname(os.path.abspath(path)) if path != "-" else os.getcwd()
-    return BuildContext.at(discover_context(directory, _copy_sources(model, stage)))
+        return BuildContext.at(options.context, overlay)
+    return BuildContext.at(discover_context(source.directory, _copy_sources(model, stage)), overlay)
 
 
 def lint_file(path: str, options: LintOptions = DEFAULT_OPTIONS) -> FileReport:
     report = FileReport(path)
     try:
-        if path == "-":
-            text = read_stdin(sys.stdin.buffer, options.max_bytes)
-        else:
-            text = read_text(path, options.max_bytes)
-        report.findings, lines, _ = lint_source(text, path, options)
+        source, text = read_source(path, options.max_bytes)
+        result = lint_source(text, path, options, source=source)
+        report.findings = result.findings
         if report.findings:
-            report.lines = lines
+            report.lines = result.lines
+            report.sources = result.sources
     except LoadError as exc:
         report.error = str(exc)
     except (RecursionError, MemoryError) as exc:

@@ -25,27 +25,26 @@ sigcheck reads needs only to hand its comments in.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sigcheck.findings import Finding
-from sigcheck.load.context import OutsideContext
 from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
-from sigcheck.load.files import LoadError
+from sigcheck.load.files import source_lines
 from sigcheck.rules import rule_by_id
 from sigcheck.rules.sig001_unused_ignore import RULE as UNUSED_IGNORE
+from sigcheck.rules.sig001_unused_ignore import unused_ignore_finding
 
 if TYPE_CHECKING:
-    from sigcheck.lint import LintOptions
+    from sigcheck.config import FileIgnore
+    from sigcheck.findings import Severity
     from sigcheck.model.image import Stage
     from sigcheck.rules.base import Context
 
 __all__ = [
     "BUILDKIT_EQUIVALENTS",
     "HADOLINT_EQUIVALENTS",
-    "FileIgnore",
     "Ignore",
     "apply_ignores",
     "comment_map",
@@ -128,70 +127,9 @@ class Ignore:
         return hit
 
 
-class FileIgnore:
-    """`per-file-ignores`: rules not reported for files matching a glob (a plain class, like Ignore)."""
-
-    __slots__ = ("base", "pattern", "rules")
-
-    def __init__(self, pattern: str, rules: frozenset[str], base: str) -> None:
-        self.pattern = pattern  # `*` and `?` stay within a directory, `**/` spans any; no `/`: the file name
-        self.rules = rules
-        self.base = base  # directory the pattern is relative to (the config file's)
-
-    def _key(self) -> tuple[str, frozenset[str], str]:
-        return (self.pattern, self.rules, self.base)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FileIgnore) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return f"FileIgnore({self.pattern!r}, {sorted(self.rules)!r}, {self.base!r})"
-
-    def matches(self, path: str) -> bool:
-        if path == "-":
-            return False
-        if "/" not in self.pattern:
-            return bool(_glob(self.pattern).match(os.path.basename(path)))
-        relative = os.path.relpath(os.path.abspath(path), self.base).replace(os.sep, "/")
-        return not relative.startswith("../") and bool(_glob(self.pattern).match(relative))
-
-
 @functools.cache
 def _pattern(regex: str) -> re.Pattern[str]:
     return re.compile(regex)
-
-
-@functools.lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
-    if pattern.endswith("/"):
-        pattern += "**"
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
-            end = pattern.index("]", i + 2)
-            body = pattern[i + 1 : end]
-            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("^" + "".join(out) + "$", re.S)
 
 
 def parse_ignore_comment(text: str) -> tuple[str, bool, tuple[str, ...], str] | None:
@@ -228,7 +166,7 @@ def parse_check_directive(value: str) -> frozenset[str]:
 def comment_map(text: str) -> dict[int, str]:
     """Full-line `#` comments of a shell script: line -> text after '#' (not the shebang)."""
     comments: dict[int, str] = {}
-    for number, line in enumerate(_lines(text), start=1):
+    for number, line in enumerate(source_lines(text), start=1):
         stripped = line.lstrip()
         if stripped.startswith("#") and not (number == 1 and stripped.startswith("#!")):
             comments[number] = stripped[1:].strip()
@@ -294,7 +232,7 @@ def dockerfile_ignores(path: str, parsed: ParsedDockerfile) -> list[Ignore]:
             )
     for ins in instructions:
         for heredoc in ins.heredocs:
-            body = _lines(heredoc.content)
+            body = source_lines(heredoc.content)
             inside = script_ignores(path, comment_map(heredoc.content), body, heredoc.start_line - 1)
             for ignore in inside:
                 ignore.anchor = ins.start_line
@@ -374,24 +312,23 @@ def _context_script_ignores(ctx: Context) -> list[Ignore]:
     for link in ctx.chain.links:
         info = link.script
         origin = info.origin if info is not None else None
-        if origin is None or origin.kind != "context" or origin.context_path is None or ctx.context is None:
-            continue
+        if origin is None or origin.display is None or ctx.files is None:
+            continue  # a heredoc's or RUN's comments are the Dockerfile's own
         path, _ = ctx.script_path(origin)
         if path in seen:
             continue
         seen.add(path)
-        try:
-            text = ctx.context.read(origin.context_path)
-        except (OutsideContext, LoadError):
+        text = ctx.files.read(origin)[0]
+        if text is None:
             continue  # the chain says why it could not read the script
-        ignores += script_ignores(path, comment_map(text), _lines(text))
+        ignores += script_ignores(path, comment_map(text), source_lines(text))
     return ignores
 
 
 def _linted_lines(ctx: Context) -> set[int]:
     """Start lines of the instructions of the linted stage and the stages it is built on."""
     lines: set[int] = set()
-    stage: Stage | None = ctx.stage
+    stage: Stage | None = ctx.dockerfile.stage if ctx.dockerfile is not None else None
     while stage is not None:
         lines.add(stage.from_instruction.start_line)
         lines.update(ins.start_line for ins in stage.instructions)
@@ -399,10 +336,17 @@ def _linted_lines(ctx: Context) -> set[int]:
     return lines
 
 
-def apply_ignores(ctx: Context, findings: Iterable[Finding], options: LintOptions) -> list[Finding]:
+def apply_ignores(
+    ctx: Context,
+    findings: Iterable[Finding],
+    *,
+    enabled: frozenset[str],
+    per_file: Sequence[FileIgnore] = (),
+    severity: Sequence[tuple[str, Severity]] = (),
+) -> list[Finding]:
     """Drop what per-file ignores and ignore comments silence, report unused ignores
-    (SIG001), then apply the configured severity overrides."""
-    per_file = options.per_file_ignores
+    (SIG001) when it is among the `enabled` rule IDs, then apply the configured
+    severity overrides."""
 
     def disabled(path: str) -> frozenset[str]:
         out: set[str] = set()
@@ -412,12 +356,14 @@ def apply_ignores(ctx: Context, findings: Iterable[Finding], options: LintOption
         return frozenset(out)
 
     kept = [f for f in findings if f.rule not in disabled(f.path)]
-    ignores = dockerfile_ignores(ctx.path, ctx.parsed) + _context_script_ignores(ctx)
+    ignores = _context_script_ignores(ctx)
+    if ctx.dockerfile is not None:
+        ignores = dockerfile_ignores(ctx.path, ctx.dockerfile.parsed) + ignores
     if ignores:
         # A list, not any(): every ignore that covers a finding is marked as used.
         kept = [f for f in kept if not [ig for ig in ignores if ig.silences(f)]]
-        kept += _unused(ctx, ignores, options, disabled)
-    overrides = dict(options.severity)
+        kept += _unused(ctx, ignores, enabled, disabled)
+    overrides = dict(severity)
     if overrides:
         kept = [f._replace(severity=overrides[f.rule]) if f.rule in overrides else f for f in kept]
     return kept
@@ -426,10 +372,9 @@ def apply_ignores(ctx: Context, findings: Iterable[Finding], options: LintOption
 def _unused(
     ctx: Context,
     ignores: list[Ignore],
-    options: LintOptions,
+    enabled: frozenset[str],
     disabled: Callable[[str], frozenset[str]],
 ) -> list[Finding]:
-    enabled = {rule.id for rule in options.rules}
     if UNUSED_IGNORE.id not in enabled or UNUSED_IGNORE.id in disabled(ctx.path):
         return []
     linted = _linted_lines(ctx)
@@ -454,7 +399,7 @@ def _unused(
                 unused.append(name)
                 reasons.append(_why(name, ignore))
         if unused:
-            reports.append(_unused_finding(ignore, unused, reasons))
+            reports.append(unused_ignore_finding(ignore, unused, reasons))
     # `# sigcheck global ignore=SIG001` turns the report off too.
     return [f for f in reports if not [ig for ig in ignores if ig.silences(f)]]
 
@@ -463,37 +408,3 @@ def _why(name: str, ignore: Ignore) -> str:
     if ignore.scope is None:
         return f"{name}: {ignore.target} follows this comment"
     return f"{name} reports nothing {ignore.target}"
-
-
-def _unused_finding(ignore: Ignore, unused: list[str], reasons: list[str]) -> Finding:
-    keep = [n for n in ignore.names if n not in unused]
-    if keep:
-        words = ["sigcheck", *(["global"] if ignore.is_global else []), "ignore=" + ",".join(keep)]
-        fix = "# " + " ".join(words + ([ignore.reason] if ignore.reason else []))
-    else:
-        fix = "delete this comment"
-    message = (
-        f"This ignore silences nothing: {'; '.join(reasons)}. A stale ignore would hide the next real "
-        "finding here; remove it (or the unused rule IDs)."
-    )
-    return Finding(
-        rule=UNUSED_IGNORE.id,
-        name=UNUSED_IGNORE.name,
-        severity=UNUSED_IGNORE.severity,
-        path=ignore.path,
-        line=ignore.line,
-        column=ignore.column,
-        end_line=ignore.line,
-        end_column=max(ignore.end_column, ignore.column),
-        message=message,
-        fix=fix,
-    )
-
-
-def _lines(text: str) -> list[str]:
-    """Lines as the shell and BuildKit count them: split at \n only (str.splitlines() also
-    splits at a lone CR, form feed or U+2028, which are characters inside a line there)."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]

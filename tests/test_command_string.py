@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sigcheck.rules.edits import exec_insertable
 from sigcheck.shell import command_string
 from sigcheck.shell.command_string import analyse_command_string, decide_exec
+from sigcheck.shell.exec_point import exec_insertable
 
 # (string, {shell: execs}) straight from Table 1 (app = "app"); True = EXEC, False = stays.
 TABLE_1: list[tuple[str, dict[str, bool]]] = [

@@ -11,10 +11,9 @@ from click.testing import CliRunner
 
 from sigcheck import cli
 from sigcheck.cli import main
-from sigcheck.config import Config, ConfigError, _parse, find_config, load_config
+from sigcheck.config import Config, ConfigError, FileIgnore, _parse, find_config, load_config
 from sigcheck.findings import Severity
 from sigcheck.lint import FileReport, LintOptions
-from sigcheck.pragmas import FileIgnore
 
 SHELL_CMD = "FROM debian:bookworm-slim\nCOPY server /usr/local/bin/server\nCMD server --port 8080\n"
 ALPINE_ENTRYPOINT = "FROM alpine:3.20\nCOPY server /app/server\nENTRYPOINT /app/server\n"  # SIG101 warning

@@ -37,7 +37,8 @@ from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.fix import apply_edits, plan_fixes, unified_diff, write_fixes
 from sigcheck.lint import LintOptions, lint_file, lint_text
 from sigcheck.load.dockerfile import parse_dockerfile
-from sigcheck.rules.edits import exec_insertable, plain_argv
+from sigcheck.shell.argv import plain_argv
+from sigcheck.shell.exec_point import exec_insertable
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = ROOT / "fixtures" / "fix"

@@ -371,3 +371,26 @@ def test_text_report_unchanged(repo: Path) -> None:
     assert "services/api/Dockerfile\n  3:1  error  SIG102 shell-form-cmd\n" in out
     assert "see: https://github.com/sigcheck/sigcheck/blob/main/rules/SIG102.md" in out
     assert re.search(r"^2 files, 2 errors, 0 warnings, 0 infos, 0 styles, \d+\.\d\d s$", out, re.M)
+
+
+def test_script_lines_are_counted_as_the_linter_counted_them(tmp_path: Path) -> None:
+    """A form feed is a character inside a shell line; `str.splitlines()` splits there and put
+    the SARIF snippet and fingerprint of a two-line script on the wrong line (issue 12)."""
+    (tmp_path / "Dockerfile").write_text('FROM debian\nCOPY run.sh /run.sh\nENTRYPOINT ["/run.sh"]\n')
+    (tmp_path / "run.sh").write_text("#!/bin/sh\f# set up\n/usr/local/bin/app --serve\n")
+    report = lint_file(str(tmp_path / "Dockerfile"))
+    finding = next(f for f in report.findings if f.rule == "SIG201")
+    assert finding.line == 2
+    assert report.sources[finding.path].endswith("\n/usr/local/bin/app --serve\n")
+    (tmp_path / "run.sh").write_text("overwritten after the lint\n")  # reporters must not read it again
+    sarif = json.loads(render_sarif([report]))
+    result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "SIG201")
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert region["snippet"]["text"].startswith("/usr/local/bin/app --serve")
+
+
+def test_the_command_line_offers_exactly_the_registered_formats() -> None:
+    from sigcheck.cli import FORMATS
+    from sigcheck.report import FORMATS as REGISTRY
+
+    assert tuple(REGISTRY) == FORMATS

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from sigcheck.config import FileIgnore
 from sigcheck.findings import Finding, Severity
 from sigcheck.lint import LintOptions, lint_text
 from sigcheck.pragmas import (
-    FileIgnore,
     comment_map,
     parse_check_directive,
     parse_ignore_comment,

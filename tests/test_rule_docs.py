@@ -2,7 +2,12 @@
 
 Every rule in ALL_RULES has a page rules/<ID>.md with fixed headings (which
 `sigcheck explain` will rely on), a title that names the rule, and a default
-severity line that matches the rule's metadata. Every ```dockerfile block under
+severity line that matches the rule's metadata. The "Fix safety" section (after
+the examples, before the exceptions, where ruff's pages have it) says when
+`sigcheck --fix` applies the rule's fix and when it is withheld; a page whose
+section opens by saying the rule has "no automatic fix" must have no Problematic
+example that --fix would change, and any other page at least one that it would
+(a finding with an edit, marked `[fixable]`). Every ```dockerfile block under
 "Problematic code" must make the rule fire; every one under "Correct code" must
 not. A ```dockerfile block may be followed, in the same section, by blocks whose
 first line is `# file: <path>`: they are written into a fresh build context next
@@ -39,11 +44,14 @@ SECTIONS = (
     "Why is this bad?",
     "Problematic code",
     "Correct code",
+    "Fix safety",
     "Exceptions",
     "Related rules",
     "Sources",
 )
 EXAMPLE_KINDS = {"Problematic code": "problematic", "Correct code": "correct"}
+FIX_SAFETY = "Fix safety"
+NO_AUTOMATIC_FIX = "no automatic fix"  # in the first paragraph of a rule that never carries an edit
 
 # case id -> why sigcheck gets the example wrong (input, expected, actual).
 _FENCE = re.compile(r"^(`{3,}|~{3,})\s*([^`\s]*)")
@@ -66,6 +74,12 @@ class Page:
     headings: list[tuple[int, str]] = field(default_factory=list)  # (level, text), outside fences
     preamble: list[str] = field(default_factory=list)  # lines between the title and the first `##`
     blocks: list[Block] = field(default_factory=list)
+    prose: dict[str, list[str]] = field(default_factory=dict)  # `##` heading -> its lines outside fences
+
+    def paragraphs(self, section: str) -> list[str]:
+        """The section's text outside code blocks, one string per paragraph."""
+        text = "\n".join(self.prose.get(section, []))
+        return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
 def parse_page(text: str) -> Page:
@@ -104,6 +118,8 @@ def parse_page(text: str) -> Page:
             continue
         if len(page.headings) == 1 and page.headings[0][0] == 1:
             page.preamble.append(line)
+        if section:
+            page.prose.setdefault(section, []).append(line)
     return page
 
 
@@ -299,6 +315,32 @@ def test_known_bugs_name_existing_cases() -> None:
     assert not stale, f"stale KNOWN_SEVERITY_BUGS entries: {stale}"
 
 
+@rule_params
+def test_fix_safety_matches_the_examples(rule: Rule, tmp_path: Path) -> None:
+    """The section says whether --fix ever fixes the rule, and the page's examples agree."""
+    page = load_page(rule)
+    assert page is not None, f"rules/{rule.id}.md is missing"
+    paragraphs = page.paragraphs(FIX_SAFETY)
+    assert paragraphs, f"rules/{rule.id}.md: the {FIX_SAFETY!r} section is empty"
+    never = NO_AUTOMATIC_FIX in paragraphs[0].lower()
+    examples = [e for e in collect_examples(rule) if e.kind == "problematic"]
+    fixable: list[str] = []
+    for n, example in enumerate(examples, start=1):
+        root = tmp_path / str(n)
+        root.mkdir()
+        if any(f.edit is not None for f in lint_example(example, root)):
+            fixable.append(_where(example))
+    if never:
+        assert not fixable, (
+            f"rules/{rule.id}.md says {NO_AUTOMATIC_FIX!r}, but --fix would change: " + ", ".join(fixable)
+        )
+    else:
+        assert fixable, (
+            f"rules/{rule.id}.md: {FIX_SAFETY!r} does not open with {NO_AUTOMATIC_FIX!r}, but no "
+            "Problematic example gets an automatic fix (add one that does)"
+        )
+
+
 @pytest.mark.parametrize("example", PROBLEMATIC)
 def test_problematic_example_fires(example: Example, tmp_path: Path) -> None:
     findings = lint_example(example, tmp_path)
@@ -355,6 +397,16 @@ def test_examples_attach_file_blocks() -> None:
     assert example.kind == "problematic"
     assert example.dockerfile.announced == "error"
     assert example.files == (("bin/run.sh", "#!/bin/sh\napp\n"),)
+
+
+def test_paragraphs_are_the_prose_of_a_section() -> None:
+    page = parse_page(
+        "# SIG202: x\n\n## Fix safety\n\nSIG202 has no automatic\nfix.\n\n```sh\nexec app\n```\n\n"
+        "Second.\n\n## Exceptions\n\nNone.\n"
+    )
+    assert page.paragraphs("Fix safety") == ["SIG202 has no automatic fix.", "Second."]
+    assert page.paragraphs("Exceptions") == ["None."]
+    assert page.paragraphs("Sources") == []
 
 
 def test_materialise_strips_header_and_keeps_shebang(tmp_path: Path) -> None:

@@ -1,5 +1,10 @@
 """The build context: the only directory sigcheck reads entry scripts from.
 
+It is a workspace: the directory on disk with, in front of it, the text of
+files that are not saved yet (an editor's buffers, or the scripts `--fix` and
+`--diff` rewrote), keyed by real path. Such a file exists, is listed and is
+read as its text says, whether or not the disk has it.
+
 Docker refuses COPY sources outside the context, so sigcheck does too: every
 path is normalised lexically first (`./a/../../x` is outside), then resolved
 through symlinks and checked again, and only then opened. Nothing is executed.
@@ -10,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sigcheck.load.files import LoadError, read_text
 
@@ -24,19 +29,20 @@ class OutsideContext(Exception):
 
 
 class BuildContext:
-    __slots__ = ("_cache", "_located", "reads", "root")
+    __slots__ = ("_cache", "_located", "overlay", "reads", "root")
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, overlay: Mapping[str, str] | None = None) -> None:
         self.root = root  # absolute, symlinks resolved
-        self._cache: dict[str, str | LoadError] = {}
+        self.overlay: Mapping[str, str] = overlay or {}  # real path -> unsaved text
+        self._cache: dict[str, str | LoadError] = dict(self.overlay)
         # Real paths of the files the lint read (or tried to): an editor re-lints the
         # Dockerfiles whose reads include a script that changed.
         self.reads: set[str] = set()
         self._located: dict[str, str | None] = {}  # source -> real path, None if outside
 
     @classmethod
-    def at(cls, directory: str) -> BuildContext:
-        return cls(os.path.realpath(directory))
+    def at(cls, directory: str, overlay: Mapping[str, str] | None = None) -> BuildContext:
+        return cls(os.path.realpath(directory), overlay)
 
     def _locate(self, source: str) -> str:
         if source in self._located:
@@ -79,20 +85,34 @@ class BuildContext:
 
     def exists(self, source: str) -> bool:
         path = self._lexical(source)
-        return path is not None and os.path.exists(path)
+        if path is None:
+            return False
+        return os.path.exists(path) or (bool(self.overlay) and os.path.realpath(path) in self.overlay)
 
     def is_dir(self, source: str) -> bool:
         path = self._lexical(source)
-        return path is not None and os.path.isdir(path)
+        if path is None:
+            return False
+        if os.path.isdir(path):
+            return True
+        if not self.overlay:
+            return False
+        prefix = os.path.realpath(path) + os.sep
+        return any(name.startswith(prefix) for name in self.overlay)
 
     def glob(self, pattern: str) -> list[str]:
         """Context-relative paths matching a COPY source pattern (one directory level)."""
         directory, name = posixpath.split(posixpath.normpath(pattern))
         try:
             base = self._locate(directory or ".")
-            names = sorted(os.listdir(base))
-        except (OutsideContext, OSError):
+        except OutsideContext:
             return []
+        try:
+            listed = set(os.listdir(base))
+        except OSError:
+            listed = set()
+        listed.update(os.path.basename(f) for f in self.overlay if os.path.dirname(f) == base)
+        names = sorted(listed)
         return [
             posixpath.join(directory, n) if directory else n for n in names if fnmatch.fnmatchcase(n, name)
         ]

@@ -7,7 +7,7 @@ import os
 import stat
 from typing import BinaryIO
 
-__all__ = ["DEFAULT_MAX_BYTES", "LoadError", "decode", "read_stdin", "read_text"]
+__all__ = ["DEFAULT_MAX_BYTES", "LoadError", "decode", "read_stdin", "read_text", "source_lines"]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -65,3 +65,12 @@ def _os_reason(exc: OSError) -> str:
     if exc.errno == errno.EACCES:
         return "permission denied"
     return exc.strerror or str(exc)
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as the shell and BuildKit count them: split at \n only (str.splitlines() also
+    splits at a lone CR, form feed or U+2028, which are characters inside a line there)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]

@@ -3,13 +3,14 @@
 # No `from __future__ import annotations` here: NamedTuple fields annotated with strings
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
+import posixpath
 import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sigcheck.data import load, name_matches
 
-__all__ = ["BaseImage", "family_shell", "lookup_image", "shell_label"]
+__all__ = ["BaseImage", "family_shell", "lookup_image", "shell_implementation", "shell_label"]
 
 
 class BaseImage(NamedTuple):
@@ -100,3 +101,17 @@ def shell_label(shell: str | None) -> str:
         return "an unknown /bin/sh"
     entry = _data()["shells"].get(shell)
     return str(entry["label"]) if entry else shell
+
+
+def shell_implementation(program: str, family: str) -> str | None:
+    """Which shell code runs for `program` in an image of `family`."""
+    name = posixpath.basename(program)
+    if name == "sh":
+        return family_shell(family)
+    if name == "dash":
+        return "dash-debian" if family in ("debian", "ubuntu") else "dash"
+    if name in ("bash", "zsh", "mksh"):
+        return name
+    if name in ("ash", "busybox"):
+        return "ash"
+    return None

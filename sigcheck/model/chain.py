@@ -14,11 +14,9 @@ is a question asked of this chain; none re-parses text.
 import posixpath
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from sigcheck.load.context import BuildContext, OutsideContext
-from sigcheck.load.files import LoadError
-from sigcheck.model.baseimages import family_shell, shell_label
-from sigcheck.model.files import DEFAULT_PATH, FileOrigin, built_with, locate_file
-from sigcheck.model.image import Command, ImageConfig, Model, Stage
+from sigcheck.model.baseimages import shell_implementation, shell_label
+from sigcheck.model.files import DEFAULT_PATH, FileOrigin, ImageFiles
+from sigcheck.model.image import Command, ImageConfig
 from sigcheck.model.knowledge import (
     GO_APP,
     App,
@@ -29,6 +27,7 @@ from sigcheck.model.knowledge import (
     identify_supervisor,
 )
 from sigcheck.model.launchers import Launcher, identify_launcher
+from sigcheck.model.runtime import DEFAULT_RUNTIME, Runtime, apply_runtime
 from sigcheck.model.signals import parse_signal
 from sigcheck.shell.command_string import (
     CommandString,
@@ -168,10 +167,11 @@ class Link(NamedTuple):
 
 
 class LaunchChain(NamedTuple):
-    stage: Stage
+    config: ImageConfig
     links: list[Link]
     stopsignal: str
     truncated: bool = False  # longer than MAX_LINKS: the rest was not followed
+    runtime: Runtime = DEFAULT_RUNTIME
 
     def describe(self) -> list[str]:
         return [link.describe() for link in self.links]
@@ -218,20 +218,6 @@ class LaunchChain(NamedTuple):
         return pid1[-1] if pid1 else None
 
 
-def shell_implementation(program: str, family: str) -> str | None:
-    """Which shell code runs for `program` in an image of `family`."""
-    name = posixpath.basename(program)
-    if name == "sh":
-        return family_shell(family)
-    if name == "dash":
-        return "dash-debian" if family in ("debian", "ubuntu") else "dash"
-    if name in ("bash", "zsh", "mksh"):
-        return name
-    if name in ("ash", "busybox"):
-        return "ash"
-    return None
-
-
 def _command_string_index(args: list[Arg], start: int) -> int | None:
     """Index of the STRING in `sh [options] -c STRING`, or None."""
     i = start
@@ -273,8 +259,13 @@ def _wrapper_command_start(name: str, args: list[Arg], start: int) -> int | None
     return i if i < len(args) else None
 
 
-def _compose(config: ImageConfig) -> list[Arg]:
-    ep, cmd = config.entrypoint, config.cmd
+def _compose(config: ImageConfig, runtime: Runtime) -> list[Arg]:
+    """ENTRYPOINT + CMD after the runtime's overrides, with the runtime's init in front."""
+    ep, cmd, init = apply_runtime(config, runtime)
+    return [Arg(word, init) for word in init.argv] + _join(ep, cmd) if init is not None else _join(ep, cmd)
+
+
+def _join(ep: Command | None, cmd: Command | None) -> list[Arg]:
     if ep is not None and ep.argv:
         args = [Arg(word, ep) for word in ep.argv]
         # A shell-form ENTRYPOINT gets CMD as $0, $1...: it never runs.
@@ -299,44 +290,24 @@ def program_paths(program: str, config: ImageConfig) -> list[str]:
 
 
 class _Resolver:
-    """Finds and reads the scripts the chain runs, inside the build context only."""
+    """Finds and reads the scripts the chain runs, through the image's files."""
 
-    __slots__ = ("context", "model", "stage")
+    __slots__ = ("config", "files")
 
-    def __init__(self, model: Model, stage: Stage, context: BuildContext | None) -> None:
-        self.model = model
-        self.stage = stage
-        self.context = context
-
-    def _exists(self, rel: str) -> bool:
-        return self.context is not None and self.context.exists(rel) and not self.context.is_dir(rel)
+    def __init__(self, config: ImageConfig, files: ImageFiles) -> None:
+        self.config = config
+        self.files = files
 
     def locate(self, program: str) -> tuple[str, FileOrigin] | None:
-        for path in program_paths(program, self.stage.config):
-            origin = locate_file(self.model, self.stage, path, self._exists)
+        for path in program_paths(program, self.config):
+            origin = self.files.locate(path)
             if origin is not None:
                 return path, origin
         return None
 
     def read(self, origin: FileOrigin) -> tuple[str | None, str | None]:
         """(text, problem); the problem is None when the text could be read."""
-        if origin.kind in ("heredoc", "run"):
-            return origin.content, None
-        if origin.kind == "image":
-            return None, f"copied from image {origin.image!r}, outside the build context"
-        if self.context is None or origin.context_path is None:
-            return None, "no build context"
-        try:
-            return self.context.read(origin.context_path), None
-        except OutsideContext:
-            return None, f"{origin.context_path} is outside the build context; it was not read"
-        except LoadError as exc:
-            if str(exc) == "no such file":
-                return None, (
-                    f"{origin.context_path} is not in the build context {self.context.root} "
-                    "(pass --context if the image is built from another directory)"
-                )
-            return None, f"{origin.context_path}: {exc}"
+        return self.files.read(origin)
 
 
 def looks_like_script(path: str) -> bool:
@@ -345,10 +316,11 @@ def looks_like_script(path: str) -> bool:
     return name.endswith(".sh") or "entrypoint" in name
 
 
-def _shell_of_script(analysis: "ScriptAnalysis", interpreter: str | None, family: str) -> str | None:
+def _shell_of_script(resolver: _Resolver, analysis: "ScriptAnalysis", interpreter: str | None) -> str | None:
     """The shell implementation that runs a script, from how it is invoked or its shebang."""
+    family = resolver.config.family
     if interpreter is not None:
-        return shell_implementation(interpreter, family)
+        return resolver.files.shell_of(interpreter, family)
     shebang = analysis.shebang
     if not shebang:
         return None
@@ -356,7 +328,7 @@ def _shell_of_script(analysis: "ScriptAnalysis", interpreter: str | None, family
     if posixpath.basename(program) == "env" and len(shebang) > 1:
         program = shebang[1]
     if posixpath.basename(program) in _SCRIPT_SHELLS:
-        return shell_implementation(program, family)
+        return resolver.files.shell_of(program, family)
     return None
 
 
@@ -389,14 +361,17 @@ def _substitute(words: tuple[str, ...], script_args: list[Arg], origin: Command 
     return out
 
 
-def build_chain(stage: Stage, model: Model | None = None, context: BuildContext | None = None) -> LaunchChain:
-    config = stage.config
-    raw_signal = config.stopsignal.value if config.stopsignal else "SIGTERM"
+def build_chain(
+    config: ImageConfig, files: ImageFiles | None = None, runtime: Runtime = DEFAULT_RUNTIME
+) -> LaunchChain:
+    """The chain of the container `runtime` starts from an image with `config`, whose
+    files are `files` (None: no script can be read)."""
+    setting = runtime.stop_signal or config.stopsignal
+    raw_signal = setting.value if setting else "SIGTERM"
     parsed_signal = parse_signal(raw_signal)
     signal = parsed_signal.name if parsed_signal.error is None else raw_signal
-    args = _compose(config)
-    resolver = _Resolver(model, stage, context) if model is not None else None
-    yarn_berry = context is not None and (context.exists(".yarnrc.yml") or context.exists(".yarn/releases"))
+    args = _compose(config, runtime)
+    resolver = _Resolver(config, files) if files is not None else None
     links: list[Link] = []
     seen_scripts: set[str] = set()
     pid1 = True
@@ -430,7 +405,7 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
                 links.append(Link("app", rest, pid1, None, origin))
                 break
             string_arg = args[index]
-            shell = shell_implementation(program, config.family)
+            shell = _shell_of(resolver, program, config.family)
             cs = analyse_command_string(string_arg.text)
             verdict = decide_exec(shell, cs)
             argv = tuple(a.text for a in args[i : index + 1])
@@ -462,7 +437,9 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
         if supervisor is not None:
             links.append(Link("supervisor", rest, pid1, False, origin, supervisor=supervisor))
             break
-        launcher = identify_launcher(rest, yarn_berry)
+        # yarn >= 2 (berry) forwards signals; asked of the files only where yarn runs.
+        berry = name == "yarn" and files is not None and _yarn_berry(files)
+        launcher = identify_launcher(rest, berry)
         if launcher is not None:
             execs = launcher.label.endswith("execs")
             end = i + launcher.command_start if launcher.command_start is not None else len(args)
@@ -479,8 +456,8 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
             config.entrypoint_execs_args
             and ep is not None
             and origin is ep
-            and i == 0
-            and len(args) > len(ep.argv)
+            and (i == 0 or args[i - 1].origin is not ep)  # its first word (an init may be in front)
+            and len(args) - i > len(ep.argv)
         ):
             links.append(Link("entrypoint", ep.argv, pid1, True, ep))
             i = len(ep.argv)
@@ -497,12 +474,22 @@ def build_chain(stage: Stage, model: Model | None = None, context: BuildContext 
         break
     else:
         truncated = i < len(args)
-        return LaunchChain(stage, links, signal, truncated)
-    return LaunchChain(stage, links, signal)
+        return LaunchChain(config, links, signal, truncated, runtime)
+    return LaunchChain(config, links, signal, False, runtime)
 
 
-def _is_apache(argv: tuple[str, ...], stage: Stage) -> bool:
-    base = stage.config.base
+def _yarn_berry(files: ImageFiles) -> bool:
+    return files.project_has(".yarnrc.yml") or files.project_has(".yarn/releases")
+
+
+def _shell_of(resolver: _Resolver | None, program: str, family: str) -> str | None:
+    if resolver is None:
+        return shell_implementation(program, family)
+    return resolver.files.shell_of(program, family)
+
+
+def _is_apache(argv: tuple[str, ...], config: ImageConfig) -> bool:
+    base = config.base
     if base is not None and base.name in ("httpd", "php", "wordpress"):
         return True
     return any(a.startswith("-D") for a in argv[1:]) or posixpath.basename(argv[0]) != "httpd"
@@ -516,13 +503,13 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
         app is not None
         and app.id == "httpd"
         and resolver is not None
-        and not _is_apache(argv, resolver.stage)
+        and not _is_apache(argv, resolver.config)
     ):
         app = None  # busybox's own httpd applet shares the name, not Apache's signals
     if resolver is not None:
         if app is None:
-            paths = program_paths(argv[0], resolver.stage.config)
-            if any(built_with(resolver.model, resolver.stage, path) == "go" for path in paths):
+            paths = program_paths(argv[0], resolver.config)
+            if any(resolver.files.built_with(path) == "go" for path in paths):
                 app = GO_APP
         elif app.handler_patterns and len(argv) > 1:
             entry = next((a for a in argv[1:] if not a.startswith("-")), None)
@@ -550,14 +537,7 @@ def _script_link(
     path, file_origin = located
     argv = tuple(a.text for a in args[: at + 1]) if interpreter else (program,)
     text, problem = resolver.read(file_origin)
-    missing = (
-        text is None
-        and file_origin.kind == "context"
-        and file_origin.context_path is not None
-        and resolver.context is not None
-        and not resolver.context.exists(file_origin.context_path)
-        and not posixpath.normpath(file_origin.context_path).startswith("../")
-    )
+    missing = text is None and resolver.files.missing(file_origin)
     if text is None:
         if (missing or file_origin.kind == "image") and not looks_like_script(path):
             return None, None, pid1  # a binary from an image, or built before `docker build`: the app
@@ -566,7 +546,7 @@ def _script_link(
     from sigcheck.shell.script import analyse_script
 
     analysis = analyse_script(text, tuple(a.text for a in args[at + 1 :]))
-    shell = _shell_of_script(analysis, interpreter, resolver.stage.config.family)
+    shell = _shell_of_script(resolver, analysis, interpreter)
     if shell is None and interpreter is None:
         return None, None, pid1  # not a shell script (a binary, python...): the app
     outcome = _primary(analysis)

@@ -1,9 +1,17 @@
-"""Where a file in the image comes from: the build context, a heredoc, a RUN, or elsewhere.
+"""The files the container will see: one seam (`ImageFiles`), and where a file comes from.
 
-Only the question the launch chain asks is answered: "which instruction last
-wrote /path/in/image, and what does it contain?". COPY/ADD are replayed
-backwards (the last write wins) through the stage and the stages it is built
-on; `COPY --from=stage` follows the file into that stage.
+ShellCheck reaches the outside world through one record of functions
+(`SystemInterface`); sigcheck's launch chain does the same through
+`ImageFiles`: locate a path in the image, read it, tell whether its source is
+missing, which toolchain built it, which shell a program is. Today's
+implementation replays a Dockerfile's COPY/ADD/RUN over a build context
+(`sigcheck.model.dockerfile_files.DockerfileFiles`); an image's merged layers
+and an editor's unsaved buffers are others.
+
+`locate_file` answers the question of the Dockerfile implementation: "which
+instruction last wrote /path/in/image, and what does it contain?". COPY/ADD are
+replayed backwards (the last write wins) through the stage and the stages it is
+built on; `COPY --from=stage` follows the file into that stage.
 """
 
 # No `from __future__ import annotations` here: NamedTuple fields annotated with strings
@@ -11,14 +19,15 @@ on; `COPY --from=stage` follows the file into that stage.
 
 import fnmatch
 import posixpath
-from collections.abc import Callable
-from typing import Literal, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Literal, NamedTuple, Protocol
 
 from sigcheck.load.dockerfile import Heredoc, Instruction
 from sigcheck.model.expand import expand
 from sigcheck.model.image import DEFAULT_PATH, Model, Stage
+from sigcheck.span import Span
 
-__all__ = ["DEFAULT_PATH", "FileOrigin", "locate_file"]
+__all__ = ["DEFAULT_PATH", "FileOrigin", "ImageFiles", "locate_file"]
 
 
 Kind = Literal["context", "heredoc", "run", "image"]
@@ -33,6 +42,36 @@ class FileOrigin(NamedTuple):
     content_line: int | None = 1  # Dockerfile line of the content's first line; None: generated text
     image: str | None = None  # for "image": COPY --from=<external image>
     chmod: str | None = None
+    span: Span | None = None  # the instruction (or layer entry) that put the file there
+    display: str | None = None  # the file's own path as the user opens it, when it has one
+
+
+class ImageFiles(Protocol):
+    """The files the container will see, whatever the input (see the module docstring)."""
+
+    def locate(self, path: str) -> FileOrigin | None:
+        """Where the file at `path` (absolute, in the image) comes from, if it is known."""
+
+    def read(self, origin: FileOrigin) -> tuple[str | None, str | None]:
+        """(text, problem): the file's text, or None and why it could not be read."""
+
+    def missing(self, origin: FileOrigin) -> bool:
+        """The file was meant to be there (a COPY names it) but its source does not exist."""
+
+    def built_with(self, path: str) -> str | None:
+        """The toolchain that built the program at `path`: "go", "rust", "c" or None."""
+
+    def project_has(self, name: str) -> bool:
+        """The project the image was built from holds `name` (`.yarnrc.yml`: yarn >= 2)."""
+
+    def shell_of(self, program: str, family: str) -> str | None:
+        """Which shell implementation runs for `program` (dash, ash, bash...), or None."""
+
+    def rewrite_path(self, origin: FileOrigin) -> str | None:
+        """The real path `--fix` may rewrite for a file with its own text; None: not writable."""
+
+    def installed_inits(self) -> Iterator[tuple[str, Span]]:
+        """(init, where it is put in the image) for every init the image has, nearest first."""
 
 
 def _flag(ins: Instruction, name: str) -> str | None:

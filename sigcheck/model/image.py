@@ -18,8 +18,19 @@ from typing import Literal, NamedTuple
 from sigcheck.load.dockerfile import DockerfileSyntaxError, Instruction, ParsedDockerfile
 from sigcheck.model.baseimages import BaseImage, lookup_image
 from sigcheck.model.expand import expand
+from sigcheck.span import Span
 
-__all__ = ["Command", "ImageConfig", "Model", "Setting", "Stage", "UnknownTarget", "build_model"]
+__all__ = [
+    "Command",
+    "ImageConfig",
+    "Model",
+    "Setting",
+    "Stage",
+    "UnknownTarget",
+    "build_model",
+    "command_from_config",
+    "instruction_span",
+]
 
 Form = Literal["exec", "shell", "malformed"]
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -31,10 +42,15 @@ class UnknownTarget(Exception):
         super().__init__(f"target stage {target!r} not found (stages: {known})")
 
 
+def instruction_span(path: str, ins: Instruction) -> Span:
+    return Span(path, ins.start_line, ins.column, ins.end_line, ins.end_column)
+
+
 class Setting(NamedTuple):
     value: str
-    instruction: Instruction | None  # None: inherited from a known base image
+    instruction: Instruction | None  # None: not written in this Dockerfile
     image: str | None = None
+    span: Span | None = None  # where it was written; None: a known base image's default
 
 
 class Command(NamedTuple):
@@ -46,10 +62,26 @@ class Command(NamedTuple):
     instruction: Instruction | None
     image: str | None = None  # set when inherited from a known base image
     shell_string: str | None = None  # the user's text, for shell and malformed forms
+    span: Span | None = None  # where it was written; None: a known base image's default
 
     @property
     def in_this_file(self) -> bool:
         return self.instruction is not None
+
+
+def command_from_config(
+    keyword: Literal["ENTRYPOINT", "CMD"],
+    argv: tuple[str, ...],
+    shell: tuple[str, ...],
+    span: Span | None,
+    image: str | None = None,
+) -> Command:
+    """A command as an image config stores it. Shell form is stored as SHELL + [string]
+    (`["/bin/sh", "-c", "app"]`), so that shape is shell form whatever wrote it: rules
+    ask `form`, never where the command came from."""
+    if shell and len(argv) == len(shell) + 1 and argv[: len(shell)] == shell:
+        return Command(keyword, argv, "shell", None, image, argv[-1], span)
+    return Command(keyword, argv, "exec", None, image, None, span)
 
 
 class ImageConfig:
@@ -165,13 +197,16 @@ def _base_config(reference: str, resolved: bool) -> ImageConfig:
     return config
 
 
-def _command(keyword: Literal["ENTRYPOINT", "CMD"], ins: Instruction, shell: tuple[str, ...]) -> Command:
+def _command(
+    keyword: Literal["ENTRYPOINT", "CMD"], ins: Instruction, shell: tuple[str, ...], path: str
+) -> Command:
+    span = instruction_span(path, ins)
     if ins.is_json:
-        return Command(keyword, ins.args, "exec", ins)
+        return Command(keyword, ins.args, "exec", ins, span=span)
     if not ins.rest:
-        return Command(keyword, (), "exec", ins)
+        return Command(keyword, (), "exec", ins, span=span)
     form: Form = "malformed" if ins.json_error else "shell"
-    return Command(keyword, (*shell, ins.rest), form, ins, shell_string=ins.rest)
+    return Command(keyword, (*shell, ins.rest), form, ins, shell_string=ins.rest, span=span)
 
 
 # BuildKit's instruction set (frontend/dockerfile/command); anything else fails the build.
@@ -199,9 +234,10 @@ INSTRUCTIONS = frozenset(
 )
 
 
-def build_model(parsed: ParsedDockerfile) -> Model:
+def build_model(parsed: ParsedDockerfile, dockerfile: str = "-") -> Model:
     """Stages and their effective config; raises DockerfileSyntaxError where BuildKit
-    would refuse the instructions (unknown instruction, malformed FROM)."""
+    would refuse the instructions (unknown instruction, malformed FROM). `dockerfile` is the
+    Dockerfile as given: every setting's span names it."""
     stages: list[Stage] = []
     by_name: dict[str, Stage] = {}
     global_args: dict[str, str] = {}
@@ -255,7 +291,7 @@ def build_model(parsed: ParsedDockerfile) -> Model:
                 config.env[key] = expanded
                 scope[key] = expanded
         elif kw == "ENTRYPOINT":
-            config.entrypoint = _command("ENTRYPOINT", ins, config.shell)
+            config.entrypoint = _command("ENTRYPOINT", ins, config.shell, dockerfile)
             base = config.base
             # Restating the official image's own entrypoint keeps what we know about it.
             config.entrypoint_execs_args = bool(
@@ -267,7 +303,7 @@ def build_model(parsed: ParsedDockerfile) -> Model:
             if not cmd_set:
                 config.cmd = None
         elif kw == "CMD":
-            config.cmd = _command("CMD", ins, config.shell)
+            config.cmd = _command("CMD", ins, config.shell, dockerfile)
             cmd_set = True
         elif kw == "SHELL" and ins.is_json and ins.args:
             config.shell = ins.args
@@ -275,9 +311,11 @@ def build_model(parsed: ParsedDockerfile) -> Model:
         elif kw == "STOPSIGNAL":
             value, complete = expand(ins.rest, scope, escape)
             # Unresolved (`STOPSIGNAL $SIG` with a build argument): keep the text, rules skip it.
-            config.stopsignal = Setting(value if complete else ins.rest, ins)
+            value = value if complete else ins.rest
+            config.stopsignal = Setting(value, ins, span=instruction_span(dockerfile, ins))
         elif kw == "USER":
-            config.user = Setting(expand(ins.rest, scope, escape)[0], ins)
+            user = expand(ins.rest, scope, escape)[0]
+            config.user = Setting(user, ins, span=instruction_span(dockerfile, ins))
         elif kw == "WORKDIR":
             path = expand(ins.rest, scope, escape)[0]
             config.workdir = posixpath.normpath(posixpath.join(config.workdir, path))

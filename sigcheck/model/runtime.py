@@ -20,16 +20,20 @@ runtimes' shared rules:
 
 from typing import Literal, NamedTuple
 
+from sigcheck.model.image import Command, ImageConfig
 from sigcheck.span import Span
 
 __all__ = [
+    "ASSUMED_INIT",
     "DEFAULT_RUNTIME",
     "DOCKER_GRACE_SECONDS",
+    "DOCKER_INIT",
     "KUBERNETES_GRACE_SECONDS",
     "Override",
     "Platform",
     "Runtime",
     "RuntimeInit",
+    "apply_runtime",
 ]
 
 Platform = Literal["docker", "compose", "kubernetes"]
@@ -73,11 +77,42 @@ class Runtime(NamedTuple):
     label: str | None = None
 
     @property
-    def grace_text(self) -> str:
-        seconds = self.grace_seconds
-        number = f"{seconds:g}"
-        return f"{number} s"
+    def after_grace(self) -> str:
+        """When the app is SIGKILLed: with no deployment given, both platforms' defaults."""
+        if self.platform == "docker" and self.grace_span is None:
+            return (
+                f"after the grace period ({DOCKER_GRACE_SECONDS:g} s in Docker, "
+                f"{KUBERNETES_GRACE_SECONDS:g} s in Kubernetes)"
+            )
+        return f"after the grace period ({self.grace_seconds:g} s)"
 
 
 DEFAULT_RUNTIME = Runtime()
 DOCKER_INIT = ("docker-init", "--")
+ASSUMED_INIT = Runtime(init=RuntimeInit(DOCKER_INIT, None))  # `--assume-init`
+
+
+def _command(keyword: Literal["ENTRYPOINT", "CMD"], override: Override) -> Command:
+    string = override.argv[-1] if override.form == "shell" and override.argv else None
+    return Command(keyword, override.argv, override.form, None, None, string, override.span)
+
+
+def apply_runtime(
+    config: ImageConfig, runtime: Runtime
+) -> tuple[Command | None, Command | None, Command | None]:
+    """(entrypoint, command, init) the runtime starts: the image's, after its overrides.
+
+    An entrypoint override drops the image's CMD (moby daemon/create.go: "if the
+    entrypoint is overridden, reset the CMD"; Kubernetes: `command` without
+    `args` ignores the image's CMD); a command override keeps the ENTRYPOINT."""
+    entrypoint, cmd = config.entrypoint, config.cmd
+    if runtime.entrypoint is not None:
+        entrypoint = _command("ENTRYPOINT", runtime.entrypoint)
+        cmd = None
+    if runtime.command is not None:
+        cmd = _command("CMD", runtime.command)
+    init = None
+    if runtime.init is not None:
+        span = runtime.init.span
+        init = Command("ENTRYPOINT", runtime.init.argv, "exec", None, None, None, span)
+    return entrypoint, cmd, init

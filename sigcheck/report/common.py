@@ -13,8 +13,8 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 
-from sigcheck.findings import Finding
-from sigcheck.lint import FileReport
+from sigcheck.findings import FileReport, Finding
+from sigcheck.load.files import source_lines
 
 __all__ = ["SourceLines", "fingerprinted", "relative_to", "repository_root"]
 
@@ -58,8 +58,8 @@ def relative_to(path: str, root: str) -> str | None:
 
 
 class SourceLines:
-    """The lines of the files findings point at: the Dockerfile's from its report,
-    an entry script's read once from disk."""
+    """The lines of the files findings point at, as the linter read them (its report
+    keeps them); a file it did not keep is read once from disk."""
 
     def __init__(self) -> None:
         self._files: dict[str, list[str] | None] = {}
@@ -67,6 +67,13 @@ class SourceLines:
     def lines(self, report: FileReport, path: str) -> list[str] | None:
         if path == report.path and report.lines is not None:
             return report.lines
+        key = f"{report.path}\0{path}"  # two Dockerfiles may run scripts of one name
+        if key in self._files:
+            return self._files[key]
+        kept = report.sources.get(path)
+        if kept is not None:
+            self._files[key] = source_lines(kept)
+            return self._files[key]
         if path not in self._files:
             self._files[path] = _read_lines(path)
         return self._files[path]
@@ -82,7 +89,7 @@ def _read_lines(path: str) -> list[str] | None:
         return None
     if len(data) > _MAX_SCRIPT_BYTES:
         return None
-    return data.decode("utf-8", "replace").splitlines()
+    return source_lines(data.decode("utf-8", "replace"))
 
 
 def _normalised(finding: Finding, lines: Sequence[str] | None) -> str:

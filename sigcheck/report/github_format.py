@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TextIO
 
-from sigcheck.findings import Finding, Severity
-from sigcheck.lint import FileReport
+from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.report.common import relative_to, repository_root
 
-__all__ = ["escape_data", "escape_property", "render_github"]
+__all__ = ["escape_data", "escape_property", "render", "render_github"]
 
 COMMANDS = {
     Severity.ERROR: "error",
@@ -71,3 +71,8 @@ def render_github(reports: Sequence[FileReport], *, root: str | None = None) -> 
         for finding in report.findings:
             lines.append(_annotation(finding, relative_to(finding.path, root) or finding.path))
     return "".join(line + "\n" for line in lines)
+
+
+def render(reports: Sequence[FileReport], stream: TextIO, colour: bool, seconds: float) -> None:
+    """The registry's entry point (sigcheck.report): this format has no colour and no timing."""
+    stream.write(render_github(reports))

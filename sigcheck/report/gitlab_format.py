@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
-from sigcheck.findings import Severity
-from sigcheck.lint import FileReport
+from sigcheck.findings import FileReport, Severity
 from sigcheck.report.common import fingerprinted, relative_to, repository_root
 
-__all__ = ["SEVERITIES", "render_gitlab"]
+__all__ = ["SEVERITIES", "render", "render_gitlab"]
 
 # error: the app is SIGKILLed mid-shutdown on every deploy; blocker is left for
 # what stops a build.
@@ -52,3 +51,8 @@ def render_gitlab(reports: Sequence[FileReport], *, root: str | None = None) -> 
             }
         )
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(reports: Sequence[FileReport], stream: TextIO, colour: bool, seconds: float) -> None:
+    """The registry's entry point (sigcheck.report): this format has no colour and no timing."""
+    stream.write(render_gitlab(reports))

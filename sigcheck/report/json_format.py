@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
-from sigcheck.findings import Edit, Finding
-from sigcheck.lint import FileReport
+from sigcheck.findings import Edit, FileReport, Finding
 
-__all__ = ["edit_dict", "finding_dict", "render_json"]
+__all__ = ["edit_dict", "finding_dict", "render", "render_json"]
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -47,3 +46,8 @@ def render_json(reports: Sequence[FileReport]) -> str:
     findings = [finding_dict(f) for report in reports for f in report.findings]
     errors = [{"path": r.path, "message": r.error} for r in reports if r.error is not None]
     return json.dumps({"version": 1, "findings": findings, "errors": errors}, indent=2) + "\n"
+
+
+def render(reports: Sequence[FileReport], stream: TextIO, colour: bool, seconds: float) -> None:
+    """The registry's entry point (sigcheck.report): this format has no colour and no timing."""
+    stream.write(render_json(reports))

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from sigcheck import __version__
 from sigcheck.docs import RulePage, absolute_links, rule_page
-from sigcheck.findings import DOCS_URL, Finding, Severity
-from sigcheck.lint import FileReport
+from sigcheck.findings import DOCS_URL, FileReport, Finding, Severity
 from sigcheck.report.common import SourceLines, fingerprinted, relative_to, repository_root
 from sigcheck.rules import ALL_RULES, Rule
 
-__all__ = ["FINGERPRINT_KEY", "INFORMATION_URI", "SCHEMA_URI", "render_sarif", "rule_descriptor"]
+__all__ = ["FINGERPRINT_KEY", "INFORMATION_URI", "SCHEMA_URI", "render", "render_sarif", "rule_descriptor"]
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/sigcheck/sigcheck"
@@ -192,3 +191,8 @@ def render_sarif(reports: Sequence[FileReport], *, root: str | None = None) -> s
         ],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(reports: Sequence[FileReport], stream: TextIO, colour: bool, seconds: float) -> None:
+    """The registry's entry point (sigcheck.report): this format has no colour and no timing."""
+    stream.write(render_sarif(reports))

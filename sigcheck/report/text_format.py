@@ -12,10 +12,9 @@ import re
 from collections.abc import Sequence
 from typing import TextIO
 
-from sigcheck.findings import Finding, Severity
-from sigcheck.lint import FileReport
+from sigcheck.findings import FileReport, Finding, Severity
 
-__all__ = ["printable", "render_text"]
+__all__ = ["printable", "render", "render_text"]
 
 Segment = tuple[str, str]  # (style, text)
 Line = list[Segment]
@@ -146,3 +145,8 @@ def render_text(
     console = Console(file=stream, force_terminal=True, highlight=False, soft_wrap=True)
     for line in lines:
         console.print(Text.assemble(*[(text, style) for style, text in line]))
+
+
+def render(reports: Sequence[FileReport], stream: TextIO, colour: bool, seconds: float) -> None:
+    """The registry's entry point (sigcheck.report)."""
+    render_text(reports, stream, colour, seconds)

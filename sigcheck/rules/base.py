@@ -3,47 +3,64 @@
 # No `from __future__ import annotations` here: NamedTuple fields annotated with strings
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
-import os
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from sigcheck.findings import Edit, Finding, Severity
-from sigcheck.load.context import BuildContext
 from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
+from sigcheck.load.source import Source
 from sigcheck.model.chain import LaunchChain, Link
-from sigcheck.model.files import FileOrigin
-from sigcheck.model.image import Model, Stage
+from sigcheck.model.files import FileOrigin, ImageFiles
+from sigcheck.model.image import ImageConfig, Model, Stage, instruction_span
+from sigcheck.model.runtime import DEFAULT_RUNTIME, Runtime
+from sigcheck.span import Span
 
-__all__ = ["Context", "Rule"]
+__all__ = ["Context", "DockerfileView", "Rule"]
 
 
-class Context(NamedTuple):
-    path: str  # as given on the command line
+class DockerfileView(NamedTuple):
+    """The Dockerfile the image is built from, when the input has one."""
+
     parsed: ParsedDockerfile
     model: Model
     stage: Stage  # the final stage, or --target
+    source: Source  # where it was read from (standard input cannot be rewritten)
+
+
+class Context(NamedTuple):
+    """What every rule reads: the image config, the chain, the files, the runtime, and
+    the Dockerfile when there is one (an image archive has none)."""
+
+    path: str  # the input as given on the command line
+    config: ImageConfig  # the effective image config (of the final or --target stage)
     chain: LaunchChain
-    context: BuildContext | None = None
-    assume_init: bool = False  # the runtime adds an init (docker run --init, compose init: true)
+    files: ImageFiles | None = None  # the files the container will see
+    runtime: Runtime = DEFAULT_RUNTIME  # what the runtime overrides (`--assume-init`: its init)
+    dockerfile: DockerfileView | None = None
 
     def script_path(self, origin: FileOrigin) -> tuple[str, int | None]:
         """Where to report a script line: (path as the user would open it, line offset).
 
-        A script from the build context is reported in its own file, relative to
-        the Dockerfile's path as given; a heredoc or RUN-written script is
-        reported inside the Dockerfile."""
-        if origin.kind == "context" and origin.context_path is not None and self.context is not None:
-            full = os.path.join(self.context.root, origin.context_path)
-            if self.path == "-":
-                return os.path.relpath(full), 0
-            here = os.path.dirname(os.path.abspath(self.path))
-            rel = os.path.relpath(full, here)
-            joined = os.path.join(os.path.dirname(self.path), rel)
-            # Keep the Dockerfile's own spelling (`./svc/Dockerfile` -> `./svc/start.sh`).
-            return (os.path.normpath(joined) if ".." in rel.split(os.sep) else joined), 0
+        A script with a file of its own (the build context) is reported in it; a
+        heredoc or RUN-written script inside the file that holds its text."""
+        if origin.display is not None:
+            return origin.display, 0
+        path = origin.span.path if origin.span is not None else self.path
         if origin.content_line is None:
-            return self.path, None  # printf/echo output: only the RUN line stands in the file
-        return self.path, origin.content_line - 1
+            return path, None  # printf/echo output: only the RUN line stands in the file
+        return path, origin.content_line - 1
+
+    def anchor(self) -> Span:
+        """Where a finding about what no line of the input wrote is reported: the FROM
+        of the linted stage (a known base image's ENTRYPOINT, CMD or STOPSIGNAL), or the
+        input's config as a whole."""
+        if self.dockerfile is None:
+            return Span.point(self.path, logical="config")
+        return self.at(self.dockerfile.stage.from_instruction)
+
+    def at(self, ins: Instruction) -> Span:
+        """The span of an instruction of the linted Dockerfile."""
+        return instruction_span(self.path, ins)
 
     def link_finding(
         self,
@@ -54,9 +71,10 @@ class Context(NamedTuple):
         severity: Severity | None = None,
         fix: str | None = None,
         edit: Edit | None = None,
-    ) -> Finding | None:
+    ) -> Finding:
         """A finding about a link, where its words were written: the line of the entry
-        script that starts it, or the ENTRYPOINT/CMD instruction."""
+        script that starts it, the ENTRYPOINT/CMD instruction or the runtime's override;
+        else (a known base image's default) the stage's FROM."""
         index = self.chain.links.index(link)
         parent = self.chain.links[index - 1] if index else None
         info = parent.script if parent is not None else None
@@ -65,9 +83,8 @@ class Context(NamedTuple):
             return self.script_finding(
                 rule, info.origin, info.outcome.line, message, severity=severity, fix=fix, edit=edit
             )
-        if link.origin is None or link.origin.instruction is None:
-            return None
-        return self.finding(rule, link.origin.instruction, message, severity=severity, fix=fix, edit=edit)
+        span = link.origin.span if link.origin is not None else None
+        return self.finding(rule, span or self.anchor(), message, severity=severity, fix=fix, edit=edit)
 
     def script_finding(
         self,
@@ -83,7 +100,8 @@ class Context(NamedTuple):
     ) -> Finding:
         """`columns` (1-based start, end) when the reported text is on that one line."""
         path, offset = self.script_path(origin)
-        text_line = line + offset if offset is not None else origin.instruction.start_line
+        written = origin.span.line if origin.span is not None else 1
+        text_line = line + offset if offset is not None else written
         if offset is None or (origin.kind == "heredoc" and any(h.chomp for h in origin.instruction.heredocs)):
             columns = None  # generated text, or `<<-` stripped tabs: columns do not map
         start, end = columns if columns is not None else (1, 1)
@@ -105,7 +123,7 @@ class Context(NamedTuple):
     def finding(
         self,
         rule: "Rule",
-        instruction: Instruction,
+        span: Span,
         message: str,
         *,
         severity: Severity | None = None,
@@ -116,11 +134,11 @@ class Context(NamedTuple):
             rule=rule.id,
             name=rule.name,
             severity=rule.severity if severity is None else severity,
-            path=self.path,
-            line=instruction.start_line,
-            column=instruction.column,
-            end_line=instruction.end_line,
-            end_column=instruction.end_column,
+            path=span.path,
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
             message=message,
             fix=fix,
             chain=tuple(self.chain.describe()) or None,

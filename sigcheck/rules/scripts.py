@@ -12,9 +12,7 @@ from sigcheck.model.files import FileOrigin
 if TYPE_CHECKING:
     from sigcheck.shell.script import Outcome
 
-__all__ = ["GRACE", "script_outcomes", "where"]
-
-GRACE = "after the grace period (10 s in Docker, 30 s in Kubernetes)"
+__all__ = ["script_outcomes", "where"]
 
 
 def script_outcomes(links: list[Link]) -> Iterator[tuple[Link, FileOrigin, Outcome]]:

@@ -12,49 +12,22 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 
+from sigcheck.edits import (
+    exec_form_words,
+    exec_point,
+    insert_exec,
+    instruction_edit,
+    json_string_spans,
+    script_reads_arguments,
+    script_text,
+)
 from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.model.baseimages import shell_label
 from sigcheck.model.chain import Link
 from sigcheck.model.image import Command
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import (
-    exec_insertable,
-    instruction_edit,
-    json_string_spans,
-    plain_argv,
-    script_text,
-)
-from sigcheck.shell.command_string import CommandString
 
-__all__ = ["GRACE", "exec_form_fix", "insert_exec", "shell_link_findings", "shell_link_fix"]
-
-GRACE = "after the grace period (10 s in Docker, 30 s in Kubernetes)"
-
-
-def _exec_point(cs: CommandString) -> int | None:
-    """Byte offset in the string where `exec ` makes the final command replace the shell."""
-    if cs.final is None or cs.explicit_exec or cs.compound or cs.subshell:
-        return None
-    if cs.pipeline or cs.app_not_last or cs.background or cs.has_trap or cs.negated:
-        return None
-    if not exec_insertable(cs.text, cs.final.name_byte):
-        return None
-    return cs.final.name_byte
-
-
-def insert_exec(cs: CommandString) -> str | None:
-    """The command string with `exec` before its final command, when that is correct."""
-    at = _exec_point(cs)
-    if at is None:
-        return None
-    raw = cs.text.encode("utf-8", "surrogateescape")
-    return (raw[:at] + b"exec " + raw[at:]).decode("utf-8", "surrogateescape")
-
-
-def exec_form_fix(cs: CommandString) -> list[str] | None:
-    """An exec-form argv equivalent to the string, if it is a plain command: the words
-    exactly as `sh -c` splits and unquotes them (sigcheck.rules.edits.plain_argv)."""
-    return plain_argv(cs.text)
+__all__ = ["shell_link_findings", "shell_link_fix"]
 
 
 def _dockerfile_json(words: list[str]) -> str:
@@ -70,7 +43,7 @@ def fix_for_shell_link(link: Link) -> str | None:
         return None
     keyword = origin.keyword
     if origin.form == "shell":
-        words = exec_form_fix(cs)
+        words = exec_form_words(cs.text)
         if words is not None:
             return f"{keyword} {_dockerfile_json(words)}"
         fixed = insert_exec(cs)
@@ -90,9 +63,6 @@ _SET_OPTIONS = frozenset({"errexit", "nounset", "pipefail", "xtrace"})
 # Patterns are strings: re compiles (and caches) one on first use, not at every start-up.
 # Options that change nothing for one simple command of literal words (-x only traces it).
 _OPTION = r"[-+][euxc]*o?"
-# $1, ${1}, $@, $*, $#, ${#}, shift, getopts: the script looks at its arguments.
-_READS_ARGS = r"\$(?:[0-9@*#]|\{[#!]?[0-9@*#])|\bshift\b|\bgetopts\b"
-_EXEC_ARGS = r"""\bexec\s+("\$@"|"\$\{@\}")"""
 
 
 def _plain_shell(shell_argv: tuple[str, ...]) -> bool:
@@ -118,18 +88,13 @@ def _plain_shell(shell_argv: tuple[str, ...]) -> bool:
     return bool(options) and "c" in options[-1]
 
 
-def _reads_arguments(text: str) -> bool:
-    code = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("#"))
-    return bool(re.search(_READS_ARGS, re.sub(_EXEC_ARGS, "", code)))
-
-
 def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
     """Exec form runs the same argv: the shell is a plain POSIX `sh -c`, whatever runs
     before it passes the command on without looking at it, and no other stage sees the
     instruction differently (a shell-form ENTRYPOINT ignores CMD; exec form would not)."""
     if not _plain_shell(link.argv[:-1]):
         return False
-    if posixpath.basename(link.argv[0]) == "bash" and "BASH_ENV" in ctx.stage.config.env:
+    if posixpath.basename(link.argv[0]) == "bash" and "BASH_ENV" in ctx.config.env:
         return False
     for before in ctx.chain.links[: ctx.chain.links.index(link)]:
         if before.role in ("wrapper", "init"):
@@ -137,11 +102,13 @@ def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
         info = before.script
         if before.role == "script" and info is not None and info.origin is not None:
             text = script_text(ctx, info.origin)
-            if text is not None and not _reads_arguments(text):
+            if text is not None and not script_reads_arguments(text):
                 continue  # it runs "$@" and never looks at it
         return False  # an entrypoint may branch on "$1": `/bin/sh` now, the app after
-    ins = origin.instruction
-    for stage in ctx.model.stages:
+    if ctx.dockerfile is None:
+        return True  # no other stage can see the instruction
+    ins, target = origin.instruction, ctx.dockerfile.stage
+    for stage in ctx.dockerfile.model.stages:
         config = stage.config
         if origin.keyword == "ENTRYPOINT":
             uses = config.entrypoint is not None and config.entrypoint.instruction is ins
@@ -149,7 +116,7 @@ def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
                 return False  # the CMD would become the app's arguments
         else:
             uses = config.cmd is not None and config.cmd.instruction is ins
-            if uses and stage is not ctx.stage and config.entrypoint is not None and config.entrypoint.argv:
+            if uses and stage is not target and config.entrypoint is not None and config.entrypoint.argv:
                 return False
     return True
 
@@ -167,13 +134,13 @@ def shell_link_fix(ctx: Context, link: Link) -> tuple[str | None, Edit | None]:
     if origin.form == "shell":
         if cs.text != ins.rest:
             return text, None
-        words = plain_argv(cs.text)
+        words = exec_form_words(cs.text)
         if words is not None and _exec_form_safe(ctx, link, origin):
             value = _dockerfile_json(words)
             edit = instruction_edit(ctx, ins, [(0, len(ins.rest), value)])
             if edit is not None:
                 return f"{keyword} {value}", edit
-        at = _exec_point(cs) if link.shell != "none" else None
+        at = exec_point(cs) if link.shell != "none" else None
         fixed = insert_exec(cs)
         if at is None or fixed is None:
             return text, None
@@ -207,7 +174,7 @@ def _message(ctx: Context, link: Link, what: str) -> tuple[Severity, str]:
     shell = shell_label(link.shell)
     signal = ctx.chain.stopsignal
     app = _app(link)
-    base = ctx.stage.config.base
+    base = ctx.config.base
     if link.shell == "none":
         return Severity.ERROR, (
             f"{what} needs /bin/sh, but the base image has no shell: the container cannot start. "
@@ -218,7 +185,7 @@ def _message(ctx: Context, link: Link, what: str) -> tuple[Severity, str]:
             effect = (
                 f"`docker stop` sends {signal} to PID 1, which is {link.argv[0]} ({shell}), not {app}: "
                 f"{verdict.reason}. The shell does not forward the signal, so the app never sees it "
-                f"and is SIGKILLed {GRACE}."
+                f"and is SIGKILLed {ctx.chain.runtime.after_grace}."
             )
         else:
             effect = (
@@ -232,13 +199,13 @@ def _message(ctx: Context, link: Link, what: str) -> tuple[Severity, str]:
             f"{what} works only by accident: {shell} happens to exec {app} ({verdict.reason}), so the "
             f"app becomes PID 1 and gets {signal}. A Debian-based image, a redirection, a second "
             "command or a `trap` would keep the shell as PID 1, and the app would be SIGKILLed "
-            f"{GRACE}."
+            f"{ctx.chain.runtime.after_grace}."
         )
     image = f" ({base.reference})" if base is not None else ""
     return Severity.WARNING, (
         f"{what}: whether {link.argv[0]} execs {app} or stays PID 1 depends on the image's shell, "
         f"which sigcheck cannot tell{image}: {verdict.reason}. If it stays (Debian's dash always "
-        f"does), {signal} never reaches the app and it is SIGKILLed {GRACE}."
+        f"does), {signal} never reaches the app and it is SIGKILLed {ctx.chain.runtime.after_grace}."
     )
 
 
@@ -248,7 +215,7 @@ def shell_link_findings(
     reported: set[int] = set()
     for link in ctx.chain.links:
         origin = link.origin
-        if link.role != "shell" or origin is None or origin.instruction is None:
+        if link.role != "shell" or origin is None:
             continue
         if id(origin) in reported:
             continue  # `sh -c "sh -c app"`: the outer shell's finding covers the instruction
@@ -261,4 +228,4 @@ def shell_link_findings(
         fix, edit = shell_link_fix(ctx, link)
         if fix is None:
             message += " Start the app with `exec` as the last command, or use exec form."
-        yield ctx.finding(rule, origin.instruction, message, severity=severity, fix=fix, edit=edit)
+        yield ctx.finding(rule, origin.span or ctx.anchor(), message, severity=severity, fix=fix, edit=edit)

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import ast
 import json
-import warnings
 from collections.abc import Iterator
 
+from sigcheck.edits import instruction_edit, intended_elements, json_repair
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.image import Command
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import instruction_edit, repair_json_array
-
-
-def _intended(text: str) -> list[str] | None:
-    """The elements the author meant, when the text is a Python-style list of strings."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            value = ast.literal_eval(text.strip())
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return None
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(value)
-    return None
 
 
 def _commands(ctx: Context) -> Iterator[Command]:
-    config = ctx.stage.config
+    config = ctx.config
     for command in (config.entrypoint, config.cmd):
         if command is not None and command.form == "malformed" and command.instruction is not None:
             yield command
@@ -46,15 +31,15 @@ def check(ctx: Context) -> Iterator[Finding]:
             "tries to run a command named after the first bracketed word, the container fails to "
             "start, and if it did start the shell would sit between Docker and the app as PID 1."
         )
-        elements = _intended(command.shell_string)
+        elements = intended_elements(command.shell_string)
         fix = f"{command.keyword} {json.dumps(elements, ensure_ascii=False)}" if elements else None
         edit = None
-        repair = repair_json_array(ins.rest) if elements else None
+        repair = json_repair(ins.rest) if elements else None
         # Safe only when the repaired text says, as JSON, what the author's text says as a
         # Python/JavaScript list: `["\$PORT"]` (Python keeps the backslash) gets no edit.
         if repair is not None and repair[1] == elements:
             edit = instruction_edit(ctx, ins, repair[0])
-        yield ctx.finding(RULE, ins, message, fix=fix, edit=edit)
+        yield ctx.finding(RULE, command.span or ctx.at(ins), message, fix=fix, edit=edit)
 
 
 RULE = Rule(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sigcheck.edits import script_exec_edit
 from sigcheck.findings import Finding, Severity
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import script_exec_edit
-from sigcheck.rules.scripts import GRACE, columns_of, script_outcomes, where
+from sigcheck.rules.scripts import columns_of, script_outcomes, where
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -17,10 +17,11 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue  # behind an init, SIG304 reports it
         command = " ".join(outcome.command.words)
         how = "in a pipeline" if outcome.pipeline else "in a loop" if outcome.loop else "without `exec`"
+        grace = ctx.chain.runtime.after_grace
         message = (
             f"{where(link)} starts `{command}` {how}, so the shell stays PID 1 and the app is its "
             f"child. `docker stop` sends {signal} to the shell, which does not forward it (a shell "
-            f"defers even its own traps until the foreground child exits); the app is SIGKILLed {GRACE}."
+            f"defers even its own traps until the foreground child exits); the app is SIGKILLed {grace}."
         )
         fix = None
         edit = script_exec_edit(ctx, origin, outcome)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.scripts import GRACE, columns_of, script_outcomes, where
+from sigcheck.rules.scripts import columns_of, script_outcomes, where
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -22,7 +22,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             message = (
                 f"{where(link)} starts `{command}` in the background and waits for it without a trap: "
                 f"{signal} reaches only the shell, which ignores it as PID 1, so the app is SIGKILLed "
-                f"{GRACE}."
+                f"{ctx.chain.runtime.after_grace}."
             )
             yield ctx.script_finding(
                 RULE, origin, outcome.line, message, fix=f"exec {command}", columns=columns_of(outcome)

@@ -6,37 +6,11 @@ import json
 import posixpath
 from collections.abc import Iterator
 
+from sigcheck.edits import exec_form_words, instruction_edit
 from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.model.chain import Link
-from sigcheck.model.files import locate_file
+from sigcheck.model.packages import npm_start_script
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import instruction_edit, plain_argv, script_text
-
-
-def _start_script(ctx: Context) -> str | None:
-    """`scripts.start` of the package.json in WORKDIR, read from the build context, when
-    `npm start` runs nothing else (no prestart/poststart)."""
-    context = ctx.context
-    if context is None:
-        return None
-    path = posixpath.join(ctx.stage.config.workdir, "package.json")
-
-    def exists(relative: str) -> bool:
-        return context.exists(relative) and not context.is_dir(relative)
-
-    origin = locate_file(ctx.model, ctx.stage, path, exists)
-    if origin is None or origin.kind != "context":
-        return None
-    text = script_text(ctx, origin)
-    try:
-        package = json.loads(text) if text is not None else None
-    except ValueError:
-        return None
-    scripts = package.get("scripts") if isinstance(package, dict) else None
-    if not isinstance(scripts, dict) or "prestart" in scripts or "poststart" in scripts:
-        return None
-    start = scripts.get("start")
-    return start if isinstance(start, str) else None
 
 
 def _npm_start_fix(ctx: Context, link: Link) -> tuple[str, Edit] | None:
@@ -56,8 +30,8 @@ def _npm_start_fix(ctx: Context, link: Link) -> tuple[str, Edit] | None:
         return None
     if extra and extra[0] != "--":
         return None  # npm options: not ours to translate
-    start = _start_script(ctx)
-    words = plain_argv(start) if start is not None else None
+    start = npm_start_script(ctx.files, ctx.config.workdir) if ctx.files is not None else None
+    words = exec_form_words(start) if start is not None else None
     if not words or words[0] != "node":
         return None
     value = json.dumps([*words, *extra[1:]], ensure_ascii=False)
@@ -79,7 +53,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
         severity = Severity.ERROR if launcher.severity == "error" else Severity.WARNING
         fix = _npm_start_fix(ctx, link) if launcher.name == "npm" else None
-        finding = ctx.link_finding(
+        yield ctx.link_finding(
             RULE,
             link,
             message,
@@ -87,8 +61,6 @@ def check(ctx: Context) -> Iterator[Finding]:
             fix=fix[0] if fix is not None else None,
             edit=fix[1] if fix is not None else None,
         )
-        if finding is not None:
-            yield finding
 
 
 RULE = Rule(

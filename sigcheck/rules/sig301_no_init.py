@@ -9,13 +9,10 @@ from sigcheck.model.signals import parse_signal
 from sigcheck.rules.apps import only_interrupt, stops_on
 from sigcheck.rules.base import Context, Rule
 
-_GRACE = "after the grace period (10 s in Docker, 30 s in Kubernetes)"
 _INIT_FIX = 'ENTRYPOINT ["tini", "--"]'
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    if ctx.assume_init:
-        return
     link = ctx.chain.app
     if link is None or not link.pid1:
         return
@@ -26,15 +23,14 @@ def check(ctx: Context) -> Iterator[Finding]:
     app = link.app
     alternatives = "(or run the container with `docker run --init` / compose `init: true`)"
     if app is None:
+        grace = ctx.chain.runtime.after_grace
         message = (
             f"`{program}` is PID 1 and sigcheck does not know whether it handles {signal}: as PID 1 "
             "the kernel drops every signal the program has no handler for, so a program without one "
-            f"ignores `docker stop` and is SIGKILLed {_GRACE}. If it does not install a handler, put an "
+            f"ignores `docker stop` and is SIGKILLed {grace}. If it does not install a handler, put an "
             f"init in front {alternatives}."
         )
-        finding = ctx.link_finding(RULE, link, message, severity=Severity.INFO, fix=_INIT_FIX)
-        if finding is not None:
-            yield finding
+        yield ctx.link_finding(RULE, link, message, severity=Severity.INFO, fix=_INIT_FIX)
         return
     if stops_on(link, signal) or only_interrupt(link, signal) or app.handles_signals:
         return  # it stops; a better signal (SIGINT for KeyboardInterrupt) is SIG402's advice
@@ -56,9 +52,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         "so `docker stop` waits out the grace period and SIGKILLs it, and nobody reaps zombie "
         f"processes. Put an init in front {alternatives}, or handle {signal} in the app."
     )
-    finding = ctx.link_finding(RULE, link, message, fix=_INIT_FIX)
-    if finding is not None:
-        yield finding
+    yield ctx.link_finding(RULE, link, message, fix=_INIT_FIX)
 
 
 RULE = Rule(

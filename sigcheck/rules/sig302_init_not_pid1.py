@@ -21,9 +21,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             "as PID 1: put it first in an exec-form ENTRYPOINT, or `exec` it from the script."
         )
         fix = "exec " + " ".join(link.argv) if ctx.chain.links.index(link) > 0 else None
-        finding = ctx.link_finding(RULE, link, message, fix=fix)
-        if finding is not None:
-            yield finding
+        yield ctx.link_finding(RULE, link, message, fix=fix)
 
 
 RULE = Rule(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sigcheck.edits import script_exec_edit
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.chain import Link
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import script_exec_edit
 from sigcheck.rules.shell_wrapper import shell_link_fix
 
 
@@ -55,10 +55,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             )
             continue
         origin = link.origin
-        if origin is None or origin.instruction is None:
+        if origin is None:
             continue
         fix, edit = shell_link_fix(ctx, link)
-        yield ctx.finding(RULE, origin.instruction, message, severity=severity, fix=fix, edit=edit)
+        yield ctx.finding(RULE, origin.span or ctx.anchor(), message, severity=severity, fix=fix, edit=edit)
 
 
 RULE = Rule(

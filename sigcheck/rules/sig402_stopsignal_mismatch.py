@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sigcheck.edits import stopsignal_edit
 from sigcheck.findings import Finding, Severity
-from sigcheck.load.dockerfile import Instruction
 from sigcheck.model.signals import parse_signal
 from sigcheck.rules.apps import only_interrupt, stops_on
 from sigcheck.rules.base import Context, Rule
-from sigcheck.rules.edits import stopsignal_edit
+from sigcheck.span import Span
 
 
-def _location(ctx: Context) -> Instruction | None:
-    setting = ctx.stage.config.stopsignal
-    if setting is not None and setting.instruction is not None:
-        return setting.instruction
+def _location(ctx: Context) -> Span:
+    """The stop signal's own line, else the app's command, else the FROM it all comes from."""
+    setting = ctx.chain.runtime.stop_signal or ctx.config.stopsignal
+    if setting is not None and setting.span is not None:
+        return setting.span
     app = ctx.chain.app
-    if app is not None and app.origin is not None and app.origin.instruction is not None:
-        return app.origin.instruction
-    return ctx.stage.from_instruction
+    if app is not None and app.origin is not None and app.origin.span is not None:
+        return app.origin.span
+    return ctx.anchor()
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -31,10 +32,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         return  # nothing reaches the app: the rules about the chain say why
     app = link.app
     where = _location(ctx)
-    if where is None:
-        return
     program = " ".join(link.argv)
-    config = ctx.stage.config
+    config = ctx.config
     inherited = config.base.stopsignal if config.base is not None else None
     overrides = config.stopsignal is not None and config.stopsignal.instruction is not None
     if only_interrupt(link, signal):

@@ -19,23 +19,31 @@ def _ancestors(stage: Stage) -> set[int]:
     return seen
 
 
-def check(ctx: Context) -> Iterator[Finding]:
-    inherited = _ancestors(ctx.stage)
-    for stage in ctx.model.stages:
+def _other_stages(ctx: Context) -> Iterator[Finding]:
+    """A STOPSIGNAL in a stage the image is not built on (a Dockerfile fact)."""
+    if ctx.dockerfile is None:
+        return
+    target = ctx.dockerfile.stage
+    inherited = _ancestors(target)
+    for stage in ctx.dockerfile.model.stages:
         if stage.index in inherited:
             continue
         for ins in stage.instructions:
             if ins.keyword == "STOPSIGNAL":
                 message = (
                     f"STOPSIGNAL in stage {stage.label!r} has no effect on the image that runs (stage "
-                    f"{ctx.stage.label!r} is not built on it): image config is not copied by COPY --from. "
+                    f"{target.label!r} is not built on it): image config is not copied by COPY --from. "
                     "Set it in the final stage."
                 )
-                yield ctx.finding(RULE, ins, message, severity=Severity.WARNING)
+                yield ctx.finding(RULE, ctx.at(ins), message, severity=Severity.WARNING)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    yield from _other_stages(ctx)
     if parse_signal(ctx.chain.stopsignal).error is not None:
         return
     for link in ctx.chain.links:
-        if link.role not in ("launcher", "init") or link.origin is None or link.origin.instruction is None:
+        if link.role not in ("launcher", "init") or link.origin is None:
             continue
         before = ctx.chain.delivered(link)
         if before is None:
@@ -56,18 +64,14 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "the grace period. Start the app with an exec-style tool instead (gosu, setpriv), or "
                 "let the signal through."
             )
-            finding = ctx.link_finding(RULE, link, message, severity=Severity.ERROR)
+            yield ctx.link_finding(RULE, link, message, severity=Severity.ERROR)
         elif after != before and launcher is not None:
             # An init's --rewrite is deliberate; a launcher rewriting the signal is not.
             message = (
                 f"{who} turns {before} into {after} before the app sees it, so the graceful stop the "
                 "STOPSIGNAL asks for does not happen."
             )
-            finding = ctx.link_finding(RULE, link, message, severity=Severity.WARNING)
-        else:
-            continue
-        if finding is not None:
-            yield finding
+            yield ctx.link_finding(RULE, link, message, severity=Severity.WARNING)
 
 
 RULE = Rule(

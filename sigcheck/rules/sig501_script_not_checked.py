@@ -20,18 +20,18 @@ def check(ctx: Context) -> Iterator[Finding]:
             "Whether it execs the app (and so whether the app gets the stop signal) is unknown; "
             "nothing outside the build context is ever read."
         )
-        yield ctx.finding(RULE, info.origin.instruction, message)
+        yield ctx.finding(RULE, info.origin.span or ctx.anchor(), message)
 
 
 def _bounds(ctx: Context) -> Iterator[Finding]:
     """A limit that stopped the analysis is said, never turned into a clean result."""
     first = ctx.chain.links[0] if ctx.chain.links else None
-    if ctx.chain.truncated and first is not None and first.origin is not None and first.origin.instruction:
+    if ctx.chain.truncated and first is not None:
         message = (
             f"The launch chain goes on past the {MAX_LINKS} links sigcheck follows (scripts starting "
             "scripts); what runs after that, and whether it gets the stop signal, was not checked."
         )
-        yield ctx.finding(RULE, first.origin.instruction, message)
+        yield ctx.finding(RULE, (first.origin.span if first.origin else None) or ctx.anchor(), message)
     for link in ctx.chain.links:
         info = link.script
         if (
