@@ -1,4 +1,4 @@
-"""Command line: `sigcheck [check] [OPTIONS] PATH...`, `sigcheck rules`, `sigcheck explain RULE`.
+"""Command line: `sigcheck [check] [OPTIONS] PATH...`, `rules`, `explain RULE`, `verify IMAGE`.
 
 `check` is the default command, so `sigcheck Dockerfile` keeps working; the first
 argument picks another command only when it is exactly `check`, `rules` or
@@ -44,13 +44,27 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 class _DefaultGroup(click.Group):
     """A group whose first argument is a path unless it names a command exactly."""
 
+    # Commands defined outside this module, imported only when used (start-up cost).
+    lazy = ("verify",)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help", "-V", "--version")):
+        known = (*self.commands, *self.lazy, "-h", "--help", "-V", "--version")
+        if not args or args[0] not in known:
             args = ["check", *args]
         return super().parse_args(ctx, args)
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "verify":
+            from sigcheck.verify.command import verify
+
+            return verify
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
-        return ["[check] [OPTIONS] PATH...", "|", "rules", "|", "explain RULE"]
+        return ["[check] [OPTIONS] PATH...", "|", "rules", "|", "explain RULE", "|", "verify IMAGE"]
 
 
 @click.group("sigcheck", cls=_DefaultGroup, context_settings=CONTEXT_SETTINGS)

@@ -44,6 +44,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "sigcheck",
         *LOCATIONS,
     ),
+    # `sigcheck verify`: a command beside the linter, which it calls for the static side.
+    "sigcheck.verify": (
+        "sigcheck.verify",
+        "sigcheck.lint",
+        "sigcheck.report",
+        "sigcheck.model.signals",
+        *LOCATIONS,
+    ),
 }
 # The top: these may import any layer.
 UNRESTRICTED = ("sigcheck.lint", "sigcheck.options", "sigcheck.fix", "sigcheck.cli", "sigcheck.__main__")

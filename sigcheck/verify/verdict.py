@@ -1,0 +1,139 @@
+"""The static side: where its findings come from, what they predict, and the verdict.
+
+A static verdict predicts one of two things about `docker stop`: the container
+is SIGKILLed after the grace period (an error finding of the shell-wrapper,
+script/launcher, init or STOPSIGNAL families: SIG1xx-SIG4xx, e.g. SIG102,
+SIG201, SIG301 for an app that ignores TERM as PID 1, SIG402), or it stops on
+the signal (no such error). A few of those errors predict a third thing (see
+`effect`): PID 1 exits at once and the kernel SIGKILLs the app with it.
+Warnings say "it depends" and predict neither, so they are shown but do not
+count. SIG5xx (the analysis could not see the entry point) and SIG6xx
+(orchestration files) say nothing about this image's stop.
+"""
+
+# No `from __future__ import annotations` here: this module defines NamedTuples.
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from sigcheck.findings import Finding, Severity
+from sigcheck.model.signals import parse_signal
+from sigcheck.verify.observe import Observation
+
+__all__ = [
+    "KILL_FAMILIES",
+    "StaticSide",
+    "Verdict",
+    "compare",
+    "effect",
+    "kill_predictors",
+    "static_findings",
+]
+
+KILL_FAMILIES = ("SIG1", "SIG2", "SIG3", "SIG4")
+
+
+class StaticSide(NamedTuple):
+    source: str  # what was linted, for the report: "Dockerfile PATH (target STAGE)"
+    findings: tuple[Finding, ...]
+    error: str | None = None  # the lint failed: no prediction
+
+
+class Verdict(NamedTuple):
+    result: str  # "confirmed", "disagreement" or "unverified"
+    predicted: str | None  # "sigkill", "abrupt", "clean" or None (no static side)
+    observed: str  # Observation.outcome
+    because: tuple[Finding, ...]  # the findings that predict a SIGKILL
+    detail: str
+
+
+def static_findings(image: str, dockerfile: str | None, target: str | None = None) -> StaticSide | None:
+    """The static verdict for IMAGE, or None when there is nothing to lint.
+
+    The one place that decides where static findings come from. Today: the
+    Dockerfile the image was built from (`--dockerfile`, `--target`). When
+    `sigcheck image` (issue 15) lands, the default (no `--dockerfile`) should save
+    IMAGE with the engine (`save -o TMP/image.tar`) and lint that archive here,
+    so the comparison is with the very image that ran.
+    """
+    if dockerfile is None:
+        return None
+    # Imported here: `sigcheck verify --help` should not load the linter.
+    from sigcheck.lint import LintOptions, lint_file
+
+    # The rules' own severities and no configuration file: a project that lowers
+    # SIG201 to a warning still wants to know whether the kernel agrees with the rule.
+    report = lint_file(dockerfile, LintOptions(target=target))
+    source = f"Dockerfile {dockerfile}" + (f" (target {target})" if target else "")
+    if report.error is not None:
+        return StaticSide(source, (), report.error)
+    return StaticSide(source, tuple(sorted(report.findings, key=Finding.sort_key)))
+
+
+def kill_predictors(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The findings that predict a SIGKILL: by the engine after the grace period, or by
+    the kernel at once (see `effect`)."""
+    return tuple(f for f in findings if f.severity >= Severity.ERROR and f.rule.startswith(KILL_FAMILIES))
+
+
+# Most of these errors mean "nothing stops the app, so the engine SIGKILLs it after the
+# grace period". A few mean the opposite timing: PID 1 exits at once on the signal and
+# the kernel SIGKILLs the app with it (SIG204 a trap that exits without killing the app,
+# SIG304 an init whose shell child dies without passing the signal on, SIG402 Python
+# killed at once when it is not PID 1). The container then stops fast, and only the
+# app's own output can show that it skipped its cleanup. Findings do not carry their
+# predicted effect yet, so it is read from the message the rule wrote.
+_AT_ONCE = ("exits at once", "when the init exits", "kills it at once", "mid-shutdown")
+
+
+def effect(finding: Finding) -> str:
+    """ "abrupt" (PID 1 exits at once, the app is SIGKILLed by the kernel) or "sigkill"."""
+    return "abrupt" if any(phrase in finding.message for phrase in _AT_ONCE) else "sigkill"
+
+
+def compare(findings: Sequence[Finding] | None, observation: Observation) -> Verdict:
+    """Confirmed when the static findings predicted what the engine did, else a disagreement."""
+    observed = observation.outcome
+    because = kill_predictors(findings) if findings is not None else ()
+    if findings is None:
+        detail = "no static verdict to compare (--dockerfile FILE lints the Dockerfile of the image)"
+        return Verdict("unverified", None, observed, (), detail)
+    effects = {effect(f) for f in because}
+    predicted = "sigkill" if "sigkill" in effects else "abrupt" if effects else "clean"
+    rules = ", ".join(dict.fromkeys(f.rule for f in because))
+    if observed == "exited-early":
+        return Verdict(
+            "unverified", predicted, observed, because,
+            f"the container exited by itself (code {observation.exit_code}) before the stop",
+        )  # fmt: skip
+    stopped = f"it stopped in {observation.seconds:.2f} s (exit code {observation.exit_code})"
+    if predicted == "sigkill" and observed == "sigkill":
+        detail = f"{rules} predicted the SIGKILL after the {observation.timeout} s grace period"
+        return Verdict("confirmed", predicted, observed, because, detail)
+    if predicted == "abrupt" and observed != "sigkill":
+        detail = (
+            f"{rules} predicted that PID 1 exits at once and the kernel SIGKILLs the app, skipping its "
+            f"cleanup; {stopped}. The engine cannot see the app's own end: its output can"
+        )
+        return Verdict("confirmed", predicted, observed, because, detail)
+    if predicted == "clean" and observed != "sigkill":
+        detail = f"no error finding predicted a SIGKILL, and {stopped}"
+        number = parse_signal(observation.signal).number
+        if number is not None and observation.exit_code == 128 + number:
+            detail += f": 128 + {observation.signal}, a process died of the signal's default action"
+        return Verdict("confirmed", predicted, observed, because, detail)
+    if predicted in ("sigkill", "abrupt"):
+        detail = f"{rules} predicted a SIGKILL, but {stopped} after {observation.signal}"
+        if predicted == "abrupt":
+            detail = (
+                f"{rules} predicted that PID 1 exits at once on {observation.signal}, but the container "
+                f"ignored it and was SIGKILLed by the engine after {observation.timeout} s"
+            )
+    else:
+        detail = (
+            f"no error finding predicted it, but the container ignored {observation.signal} and was "
+            f"SIGKILLed after {observation.timeout} s"
+        )
+        if observation.timeout < 10:
+            detail += " (or it needs longer than that to stop: try a larger --timeout)"
+    return Verdict("disagreement", predicted, observed, because, detail)
