@@ -521,6 +521,7 @@ class _Walker:
                 results: list[_Path] = []
                 certain: _Path | None = None
                 decided = False  # a branch certainly taken has been walked: the rest are not taken
+                jobs = [o for o in running if o.kind == "background"]
                 for condition, statements in branches:
                     verdict = _evaluate(condition, _first(positional, self.args)) if condition else None
                     if verdict is False or decided:
@@ -534,7 +535,9 @@ class _Walker:
                             if o.default_path and (o.kind == "exec" or _long_running(o.words))
                         ]
                         continue
-                    result = self.walk(statements, positional, list(traps))
+                    # A branch goes on with the jobs already running (`app & ... if x; then wait;
+                    # fi`); a foreground command before the `if` has returned (its test ran after).
+                    result = self.walk(statements, positional, list(traps), jobs)
                     results.append(result)
                     if verdict is True or (condition is None and node.type == "if_statement"):
                         certain = result if verdict is True else None
@@ -546,10 +549,10 @@ class _Walker:
                 if complete and not through:
                     return _Path(ended, [], True, positional)
                 from_branches = [o for r in through for o in r.running]
-                if from_branches:
-                    running = _add(running, from_branches) + (
-                        [o for o in running if o.kind != "background"] if not complete else []
-                    )
+                if any(o not in jobs for o in from_branches):
+                    # Each branch that falls through, and (no `else`) the path that skips them all.
+                    merged = from_branches + (running if not complete else [])
+                    running = list(dict.fromkeys(merged))
                 if certain is not None and not certain.ended:
                     positional = certain.positional  # a `set --` that certainly ran
                 continue
@@ -564,7 +567,10 @@ class _Walker:
                 tests = [
                     c
                     for i, c in enumerate(node.children)
-                    if node.field_name_for_child(i) == "condition" and c.is_named and c.type != "comment"
+                    if node.field_name_for_child(i) == "condition"
+                    and c.is_named
+                    and c.type != "comment"
+                    and "$@" in node_text(c).replace("${@}", "$@")  # not `until pg_isready` polls
                 ]
                 self.loops += 1
                 try:
@@ -606,7 +612,13 @@ class _Walker:
             return []
         if name is not None and self.loops == 0 and is_one_shot(cmd.words):
             return []  # a client that does its job and returns (`curl`, `pg_dump`, `kubectl`)
-        if name is not None and self.sourced and _FUNCTION_NAME.match(name) and not _known_program(cmd.words):
+        if (
+            name is not None
+            and not background  # a script rarely backgrounds a sourced function: a job is a program
+            and self.sourced
+            and _FUNCTION_NAME.match(name)
+            and not _known_program(cmd.words)
+        ):
             # Defined, most likely, by the file the script sourced (`configure_nginx`), which
             # this analysis does not read: an unknown name there is not the app.
             return []
@@ -857,7 +869,8 @@ def analyse_script(text: str, args: tuple[str, ...] | None = None) -> ScriptAnal
     tree = parse_shell(text.replace("\r\n", "\n"))
     walker = _Walker(tree.root_node, args)
     top = [s for s in walker.statements(tree.root_node) if s.type != "function_definition"]
-    outcomes = walker.outcomes(top, None)
+    # Paths that share a prefix report the same command once.
+    outcomes = list(dict.fromkeys(walker.outcomes(top, None)))
     lines = text.replace("\r\n", "\n").split("\n")
     outcomes = [o.but(command=_char_columns(o.command, lines)) for o in outcomes]
     return ScriptAnalysis(
