@@ -213,7 +213,7 @@ def is_one_shot(argv: tuple[str, ...]) -> bool:
         return False
     if _first_entry("one_shot", posixpath.basename(argv[0])) is None:
         return False
-    return not any(word in _STAYS or word in ("-f", "--follow", "-w", "--watch") for word in argv[1:])
+    return not any(word in _STAYS or word in ("-w", "--watch") for word in argv[1:])
 
 
 @lru_cache(maxsize=1)
