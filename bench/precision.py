@@ -12,7 +12,10 @@ source: sigcheck's default), so the official images' per-variant directories
 directory carries an empty `.git` so context discovery stops at its root, as in a
 real checkout.
 
-Usage: python bench/precision.py [--corpus /work/corpus] [--unjudged] [--dump FILE]
+Usage: python bench/precision.py [--corpus /work/corpus] [--tree DIR] [--unjudged] [--dump FILE]
+
+`--tree DIR` runs another source tree of sigcheck (e.g. `git archive` of an older
+commit) instead of this one, for a before/after comparison.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,13 +40,26 @@ def key(finding: dict[str, Any]) -> str:
     return f"{finding['path']}|{finding['rule']}|{finding['line']}"
 
 
-def lint(corpus: str, paths: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def lint(
+    corpus: str, paths: list[str], tree: str | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     findings: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
+    python = [sys.executable]
+    env = dict(os.environ)
+    if tree is not None:
+        # -S: no site hooks, so an editable install of this checkout cannot shadow the tree.
+        python.append("-S")
+        env["PYTHONPATH"] = os.pathsep.join([os.path.abspath(tree), sysconfig.get_paths()["purelib"]])
     for start in range(0, len(paths), CHUNK):
-        argv = [sys.executable, "-m", "sigcheck", "-f", "json", "--isolated", "-t", "none", "-j", "1"]
+        argv = [*python, "-m", "sigcheck", "-f", "json", "--isolated", "-t", "none", "-j", "1"]
         out = subprocess.run(
-            argv + paths[start : start + CHUNK], cwd=corpus, capture_output=True, text=True, check=False
+            argv + paths[start : start + CHUNK],
+            cwd=corpus,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
         )
         report = json.loads(out.stdout)
         findings += report["findings"]
@@ -55,6 +72,7 @@ def main() -> int:
     parser.add_argument("--corpus", default="/work/corpus", help="where the manifest's projects are")
     parser.add_argument("--unjudged", action="store_true", help="list findings without a judgement")
     parser.add_argument("--dump", help="write every finding as JSON to this file")
+    parser.add_argument("--tree", help="lint with this source tree of sigcheck instead of this checkout")
     options = parser.parse_args()
     with open(MANIFEST, encoding="utf-8") as handle:
         manifest = json.load(handle)["projects"]
@@ -65,7 +83,7 @@ def main() -> int:
     paths = [f"{p['dir']}/{d}" for p in manifest for d in p["dockerfiles"]]
     for project in manifest:
         os.makedirs(os.path.join(options.corpus, project["dir"], ".git"), exist_ok=True)
-    findings, errors = lint(options.corpus, paths)
+    findings, errors = lint(options.corpus, paths, options.tree)
     if options.dump:
         with open(options.dump, "w", encoding="utf-8") as handle:
             json.dump(findings, handle, indent=1)
