@@ -470,7 +470,11 @@ class _Walker:
                 if name == "wait":
                     running = _waited(running)
                     continue
-                if name == "kill" and any(o.kind == "background" for o in running):
+                if (
+                    name == "kill"
+                    and cmd.words[1:2] != ("-0",)
+                    and any(o.kind == "background" for o in running)
+                ):
                     # The script stops its own job (a temporary server for initialisation, as the
                     # docker-library entrypoints do) before it goes on: that job is not the app.
                     running = [o for o in running if o.kind != "background"]
