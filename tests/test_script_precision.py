@@ -136,8 +136,9 @@ def test_variable_holding_exec_makes_the_line_an_exec() -> None:
 def test_unknown_name_after_a_source_may_be_a_sourced_function() -> None:
     text = "#!/bin/bash\nsource /etc/app/functions\nconfigure_nginx\nmigrate_database\n"
     assert _default(text) == []
-    # A known server is never taken for one.
+    # A known server is never taken for one, nor a plain word, as often a program as a function.
     assert _apps("#!/bin/sh\n. /etc/app/env.sh\ngunicorn app:app\n") == [("foreground", "gunicorn")]
+    assert _apps("#!/bin/sh\n. /etc/app/env.sh\ngetmail --rcfile x\n") == [("foreground", "getmail")]
 
 
 def test_backgrounded_group_with_the_arguments_is_the_app() -> None:

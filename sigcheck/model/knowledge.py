@@ -203,7 +203,7 @@ def identify_supervisor(argv: tuple[str, ...]) -> Supervisor | None:
 
 
 # Subcommands that keep a client running (they serve or stream until stopped).
-_STAYS = frozenset({"proxy", "port-forward", "logs", "attach", "wait", "watch"})
+_STAYS = frozenset({"proxy", "port-forward", "logs", "attach", "wait", "watch", "s_server"})
 
 
 def is_one_shot(argv: tuple[str, ...]) -> bool:

@@ -243,8 +243,10 @@ def _known_program(words: tuple[str, ...]) -> bool:
 
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "mksh", "ksh", "busybox"})
-# A name a shell function can have and a file on PATH usually has not: no `/`, `.` or `-`.
-_FUNCTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A name a shell function can have and a program on PATH rarely has: an identifier with an
+# underscore (`configure_nginx`, `log_error`, `_main`). Plain words (`getmail`, `rsync`) are
+# programs as often as functions, so they stay candidates for the app.
+_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9]*_[A-Za-z0-9_]*$")
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 
