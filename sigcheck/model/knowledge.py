@@ -23,6 +23,7 @@ __all__ = [
     "identify_init",
     "identify_supervisor",
     "init_packages",
+    "is_one_shot",
 ]
 
 
@@ -115,9 +116,15 @@ GO_APP = App(
 )
 
 
+# Flags that make a program print something and exit, whatever it is (`node -v`, `python3 -V`).
+_QUERIES = frozenset({"-v", "-V", "--version", "version", "-h", "--help", "help"})
+
+
 def identify_app(argv: tuple[str, ...]) -> App | None:
     if not argv:
         return None
+    if len(argv) == 2 and argv[1] in _QUERIES:
+        return None  # it prints its version or usage and exits: not a long-running app
     entry = _first_entry("apps", posixpath.basename(argv[0]))
     if entry is None:
         return None
@@ -193,6 +200,20 @@ def identify_supervisor(argv: tuple[str, ...]) -> Supervisor | None:
     if entry is None:
         return None
     return Supervisor(entry["id"], entry["stops_children"], entry.get("why", ""), entry["source"])
+
+
+# Subcommands that keep a client running (they serve or stream until stopped).
+_STAYS = frozenset({"proxy", "port-forward", "logs", "attach", "wait", "watch", "s_server"})
+
+
+def is_one_shot(argv: tuple[str, ...]) -> bool:
+    """A program that does one job and exits (a client, a package manager, a set-up tool):
+    never the long-running app of a container."""
+    if not argv:
+        return False
+    if _first_entry("one_shot", posixpath.basename(argv[0])) is None:
+        return False
+    return not any(word in _STAYS or word in ("-w", "--watch") for word in argv[1:])
 
 
 @lru_cache(maxsize=1)

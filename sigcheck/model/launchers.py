@@ -35,6 +35,66 @@ class Launcher(NamedTuple):
 _NPM_RUNS = frozenset({"start", "run", "run-script", "test", "stop", "restart"})
 
 
+# pnpm's own commands (pnpm.io/cli); any other first word runs the package.json script of that
+# name (`pnpm start-docker` is `pnpm run start-docker`), which is what a CMD launches.
+_PNPM_COMMANDS = frozenset(
+    {
+        "add",
+        "i",
+        "install",
+        "install-test",
+        "it",
+        "ln",
+        "link",
+        "unlink",
+        "remove",
+        "rm",
+        "un",
+        "uninstall",
+        "up",
+        "update",
+        "upgrade",
+        "import",
+        "rebuild",
+        "rb",
+        "prune",
+        "fetch",
+        "dedupe",
+        "patch",
+        "patch-commit",
+        "patch-remove",
+        "audit",
+        "list",
+        "ls",
+        "ll",
+        "la",
+        "outdated",
+        "why",
+        "licenses",
+        "create",
+        "publish",
+        "pack",
+        "store",
+        "env",
+        "setup",
+        "init",
+        "deploy",
+        "config",
+        "c",
+        "bin",
+        "root",
+        "server",
+        "doctor",
+        "help",
+        "self-update",
+    }
+)
+
+
+def _pnpm_script(sub: str) -> bool:
+    return bool(sub) and not sub.startswith("-") and sub not in _PNPM_COMMANDS
+
+
 def _package_manager(argv: tuple[str, ...], yarn_berry: bool) -> Launcher | None:
     name = posixpath.basename(argv[0])
     sub = argv[1] if len(argv) > 1 else ""
@@ -61,7 +121,7 @@ def _package_manager(argv: tuple[str, ...], yarn_berry: bool) -> Launcher | None
         )
     if name == "yarn":
         return Launcher("yarn", "yarn >= 2, relays", True, "error", "", "", None)
-    if name == "pnpm" and sub in _NPM_RUNS | {"exec", "dlx"}:
+    if name == "pnpm" and (sub in _NPM_RUNS | {"exec", "dlx"} or _pnpm_script(sub)):
         return Launcher(
             "pnpm",
             "exits at once",

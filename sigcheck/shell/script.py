@@ -15,12 +15,28 @@ Facts (signal-semantics.md §5 Table 5a, measured as PID 1):
 
 from __future__ import annotations
 
+import posixpath
 import re
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from sigcheck.model.knowledge import (
+    identify_app,
+    identify_init,
+    identify_supervisor,
+    is_one_shot,
+)
+from sigcheck.model.launchers import identify_launcher
 from sigcheck.shell.parse import node_text, parse_shell
-from sigcheck.shell.words import ALL_ARGS, SimpleCommand, args_from, args_index, simple_command
+from sigcheck.shell.words import (
+    ALL_ARGS,
+    SimpleCommand,
+    args_from,
+    args_index,
+    simple_command,
+    word_value,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -95,6 +111,44 @@ _TRIVIAL = frozenset(
         "logger",
         "date",
         "env-check",
+        # Builtins of bash, dash and busybox ash that set the shell up and return; reserved words
+        # (`fi`, `done`...) appear as commands only where the parser recovered from an error.
+        "shopt",
+        "break",
+        "continue",
+        "let",
+        "typeset",
+        "builtin",
+        "enable",
+        "mapfile",
+        "readarray",
+        "pushd",
+        "popd",
+        "dirs",
+        "disown",
+        "jobs",
+        "times",
+        "caller",
+        "complete",
+        "compgen",
+        "bind",
+        "help",
+        "history",
+        "killall",
+        "pkill",
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "do",
+        "done",
+        "case",
+        "esac",
+        "in",
+        "{",
+        "}",
+        "!",
     }
 )
 _TERMINATING = frozenset(
@@ -126,11 +180,27 @@ class Outcome(NamedTuple):
     default_path: bool = True  # False: only other arguments than the image's CMD take this path
 
     @property
+    def follower(self) -> bool:
+        """`tail -f LOG` or `sleep infinity`: it shows a log or keeps the container alive
+        while the app, started before it, runs; signalling it or not loses nothing."""
+        return _is_follower(self.words)
+
+    @property
     def forwarding_traps(self) -> tuple[TrapInfo, ...]:
+        if self.follower:
+            # The handler itself is what stops the app (`stopWebLogic.sh`, `nginx -s quit`),
+            # synchronously; the follower it leaves behind has no shutdown to cut.
+            return tuple(
+                t._replace(forwards=True, waits=True)
+                for t in self.traps
+                if _catches_stop(t) and not t.only_reports and t.body != "-"
+            )
         return tuple(t for t in self.traps if t.forwards and _catches_stop(t))
 
     @property
     def exiting_traps(self) -> tuple[TrapInfo, ...]:
+        if self.follower:
+            return tuple(t for t in self.traps if t.only_reports and _catches_stop(t))
         return tuple(t for t in self.traps if t.exits and not t.forwards and _catches_stop(t))
 
     def but(self, **changes: object) -> Outcome:
@@ -139,6 +209,76 @@ class Outcome(NamedTuple):
 
 def _catches_stop(trap: TrapInfo) -> bool:
     return any(s.upper() in _TERMINATING for s in trap.signals)
+
+
+def _is_follower(words: tuple[str, ...]) -> bool:
+    if not words:
+        return False
+    name = posixpath.basename(words[0])
+    if name == "tail":
+        # -f, -F, --follow, and the combined spellings (`-900f`, `-fn0`)
+        return any(
+            w.startswith("--follow") or (w[:1] == "-" and w[1:2] != "-" and w.strip("-0123456789n") in "fF")
+            for w in words[1:]
+        )
+    return name == "sleep" and words[1:2] in (("infinity",), ("inf",))
+
+
+def _long_running(words: tuple[str, ...]) -> bool:
+    """A server or runtime the knowledge base knows (not a follower such as `tail`)."""
+    app = identify_app(words)
+    return app is not None and app.id != "sleep"
+
+
+def _known_program(words: tuple[str, ...]) -> bool:
+    """A program the knowledge base names: never a function from a sourced file."""
+    name = posixpath.basename(words[0])
+    return (
+        name in _SHELLS
+        or identify_app(words) is not None
+        or identify_launcher(words) is not None
+        or identify_init(words) is not None
+        or identify_supervisor(words) is not None
+    )
+
+
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "mksh", "ksh", "busybox"})
+# A name a shell function can have and a program on PATH rarely has: an identifier with an
+# underscore (`configure_nginx`, `log_error`, `_main`). Plain words (`getmail`, `rsync`) are
+# programs as often as functions, so they stay candidates for the app.
+_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9]*_[A-Za-z0-9_]*$")
+_VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+
+
+def _settle(running: list[Outcome], exiting: bool = False) -> list[Outcome]:
+    """What is still running when the script ends: the long-lived command(s) it leaves.
+
+    - After `wait` for a background job, the job (the app) has exited: a foreground
+      command that follows is clean-up (`sh poststop.sh`), unless it is a known server.
+    - Otherwise a foreground command is what the shell waits for; background jobs
+      started before it are helpers.
+    - Of background jobs, a log follower accompanies the app started before it.
+    - `exit` does not wait for background jobs it has not waited for: they die with the
+      container, nothing stays behind to be stopped.
+    """
+    background = [o for o in running if o.kind == "background" and (o.waits or not exiting)]
+    foreground = [o for o in running if o.kind != "background"]
+    apps = [o for o in background if not o.follower] or background
+    if any(o.waits for o in background):
+        return apps + [o for o in foreground if _long_running(o.words)]
+    return foreground or apps
+
+
+def _waited(running: list[Outcome]) -> list[Outcome]:
+    """After `wait`: the foreground commands before it have finished; the jobs go on."""
+    if not any(o.kind == "background" for o in running):
+        return running
+    return [o.but(waits=o.waits + 1) for o in running if o.kind == "background"]
+
+
+def _add(running: list[Outcome], found: list[Outcome]) -> list[Outcome]:
+    """A new command: background jobs go on; an earlier foreground command has finished."""
+    return [o for o in running if o.kind == "background"] + found
 
 
 class ScriptAnalysis(NamedTuple):
@@ -177,11 +317,16 @@ class _Walker:
     def __init__(self, root: Node, args: tuple[str, ...] | None = None) -> None:
         self.args = args  # the script's arguments, when the chain knows them
         self.calling: set[str] = set()  # functions being walked: a recursive call is not followed
-        self.memo: dict[tuple[str, tuple[str, ...] | None], _Path] = {}
+        self.memo: dict[tuple[object, ...], _Path] = {}
         self.budget = 20_000  # statements walked at most: functions calling functions can explode
         self.truncated = False
         self.functions: dict[str, Node] = {}
         self.depth = 0
+        self.loops = 0  # loops the walk is inside: a one-shot command repeated forever is the app
+        self.sourced = False  # the script sources a file, which may define the functions it calls
+        # Values assigned to each variable anywhere on the way (`EXEC="runuser -u app --"`, or
+        # `exec_cmd="exec su-exec neo4j"` on one branch and `exec_cmd="exec"` on the other).
+        self.values: dict[str, list[str]] = {}
         # Functions defined at the top level (where entry scripts define them): walking every
         # node of the tree from Python would cost more than parsing it.
         for node in root.children:
@@ -199,7 +344,44 @@ class _Walker:
         """Every way the statements, run in order, leave the long-lived command."""
         traps: list[TrapInfo] = []
         path = self.walk(statements, positional, traps)
-        return path.ended_outcomes + [o.but(traps=tuple(traps)) for o in path.running]
+        return path.ended_outcomes + [o.but(traps=tuple(traps)) for o in _settle(path.running)]
+
+    def assign(self, node: Node) -> None:
+        """Record `NAME=value` (also under local/readonly/export/declare) when the value is literal."""
+        for item in [node] if node.type == "variable_assignment" else node.named_children:
+            if item.type != "variable_assignment":
+                continue
+            name = item.child_by_field_name("name")
+            value = item.child_by_field_name("value")
+            if name is None:
+                continue
+            text, literal = word_value(value) if value is not None else ("", True)
+            values = self.values.setdefault(node_text(name), [])
+            if literal and text not in values and len(values) < 8:
+                values.append(text)
+            elif not literal:
+                values.append("\x00")  # unknown: never expanded
+
+    def variants(self, cmd: SimpleCommand) -> list[SimpleCommand]:
+        """The command with a leading `$VAR` (after `exec`, if any) replaced by each value the
+        variable was given: `exec $EXEC server` is `exec runuser -u app -- server` on the path
+        that set EXEC and `exec server` on the one that did not."""
+        at = 1 if cmd.words[:1] == ("exec",) else 0
+        if len(cmd.words) <= at or cmd.literal[at]:
+            return [cmd]
+        m = _VARIABLE.match(cmd.words[at])
+        values = self.values.get(m.group(1), []) if m else []
+        if not values or "\x00" in values:
+            return [cmd]
+        # Non-empty values first: the chain follows the first path, and a launcher is what matters.
+        out: list[SimpleCommand] = []
+        for value in sorted(values, key=lambda v: not v.split()):
+            inserted = tuple(value.split())
+            words = cmd.words[:at] + inserted + cmd.words[at + 1 :]
+            literal = cmd.literal[:at] + (True,) * len(inserted) + cmd.literal[at + 1 :]
+            if words:
+                out.append(cmd._replace(words=words, literal=literal))
+        return out or [cmd]
 
     def _trap(self, cmd: SimpleCommand) -> TrapInfo | None:
         words = cmd.words[1:]
@@ -216,36 +398,65 @@ class _Walker:
             signals,
             body,
             cmd.start_row + 1,
-            forwards=bool(re.search(r"\bkill\b", handler)),
+            forwards=bool(re.search(r"\b(kill|killall|pkill)\b", handler)),
             exits=bool(re.search(r"\bexit\b", handler)),
             waits=bool(re.search(r"\bwait\b", handler)),
             only_reports=bool(_REPORTING.match(handler)),
         )
 
     def walk(
-        self, statements: list[Node], positional: tuple[str, ...] | None, traps: list[TrapInfo]
+        self,
+        statements: list[Node],
+        positional: tuple[str, ...] | None,
+        traps: list[TrapInfo],
+        running: list[Outcome] | None = None,
     ) -> _Path:
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH or self.budget <= 0:
                 self.truncated = True
-                return _Path([], [], False, positional)
-            return self._walk(statements, positional, traps)
+                return _Path([], list(running or ()), False, positional)
+            return self._walk(statements, positional, traps, list(running or ()))
         finally:
             self.depth -= 1
 
     def _walk(
-        self, statements: list[Node], positional: tuple[str, ...] | None, traps: list[TrapInfo]
+        self,
+        statements: list[Node],
+        positional: tuple[str, ...] | None,
+        traps: list[TrapInfo],
+        running: list[Outcome],
     ) -> _Path:
         ended: list[Outcome] = []
-        running: list[Outcome] = []
         self.budget -= len(statements)
         for stmt in statements:
             background = stmt.next_sibling is not None and stmt.next_sibling.type == "&"
             node = _unwrap(stmt)
+            if node.type in ("variable_assignment", "declaration_command"):
+                self.assign(node)
+                continue
             if node.type == "command":
-                cmd = simple_command(node, node is not stmt)
+                variants = self.variants(simple_command(node, node is not stmt))
+                if len(variants) > 1 and variants[0].name == "exec":
+                    # One exec per value of the variable: each path execs its own command.
+                    execs = [
+                        Outcome(
+                            "exec",
+                            v,
+                            v.start_row + 1,
+                            _substitute(_exec_words(v), positional),
+                            traps=tuple(traps),
+                        )
+                        for v in variants
+                        if _exec_words(v)
+                    ]
+                    if execs:
+                        return _Path([*ended, *execs], [], True, positional)
+                cmd = variants[0]
                 name = cmd.name
+                if name in ("source", "."):
+                    self.sourced = True
+                    continue
                 if name == "set" and cmd.words[1:2] == ("--",):
                     positional = _substitute(cmd.words[2:], positional)
                     continue
@@ -259,7 +470,16 @@ class _Walker:
                         traps.append(trap)
                     continue
                 if name == "wait":
-                    running = [o.but(waits=o.waits + 1) if o.kind == "background" else o for o in running]
+                    running = _waited(running)
+                    continue
+                if (
+                    name == "kill"
+                    and cmd.words[1:2] != ("-0",)
+                    and any(o.kind == "background" for o in running)
+                ):
+                    # The script stops its own job (a temporary server for initialisation, as the
+                    # docker-library entrypoints do) before it goes on: that job is not the app.
+                    running = [o for o in running if o.kind != "background"]
                     continue
                 exec_words = _exec_words(cmd) if name == "exec" else ()
                 if exec_words:
@@ -271,17 +491,23 @@ class _Walker:
                         positional,
                     )
                 if name == "exit":
-                    return _Path(ended + [o.but(traps=tuple(traps)) for o in running], [], True, positional)
+                    return _Path(
+                        ended + [o.but(traps=tuple(traps)) for o in _settle(running, exiting=True)],
+                        [],
+                        True,
+                        positional,
+                    )
                 if name in self.functions:
                     if name in self.calling or self.budget <= 0:
                         continue  # recursion, or a call graph too large to follow: not the app
-                    key = (name, positional)
+                    # The function body runs on from what the caller left running.
+                    key = (name, positional, tuple((o.line, o.kind, o.waits) for o in running))
                     sub = self.memo.get(key)
                     if sub is None:
                         self.calling.add(name)
                         before = len(traps)
                         try:
-                            sub = self.walk(self.statements(self.functions[name]), positional, traps)
+                            sub = self.walk(self.statements(self.functions[name]), positional, traps, running)
                         finally:
                             self.calling.discard(name)
                         if len(traps) == before:
@@ -289,38 +515,50 @@ class _Walker:
                     ended += sub.ended_outcomes
                     if sub.ended:
                         return _Path(ended, [], True, sub.positional)
-                    running = sub.running or running
+                    running = sub.running
                     positional = sub.positional
                     continue
                 found = self._command(cmd, positional, background)
                 if found:
-                    running = found
+                    running = _add(running, found)
                 continue
             if node.type in ("if_statement", "case_statement"):
                 branches, complete = self._branches(node)
                 results: list[_Path] = []
                 certain: _Path | None = None
+                decided = False  # a branch certainly taken has been walked: the rest are not taken
+                jobs = [o for o in running if o.kind == "background"]
                 for condition, statements in branches:
                     verdict = _evaluate(condition, _first(positional, self.args)) if condition else None
-                    if verdict is False:
-                        # Not taken with the image's own arguments, but `docker run IMAGE ARGS` may take it.
+                    if verdict is False or decided:
+                        # Not taken with the image's own arguments, but `docker run IMAGE ARGS` may
+                        # take it. There it is a one-shot task (`app:init`, `backup`, `migrate`),
+                        # not a finding, unless it starts a known server without exec.
                         other = self.walk(statements, positional, list(traps))
-                        ended += [o.but(default_path=False) for o in other.ended_outcomes]
+                        ended += [
+                            o.but(default_path=False, traps=o.traps or tuple(traps))
+                            for o in other.ended_outcomes + _settle(other.running)
+                            if o.default_path and (o.kind == "exec" or _long_running(o.words))
+                        ]
                         continue
-                    result = self.walk(statements, positional, list(traps))
+                    # A branch goes on with the jobs already running (`app & ... if x; then wait;
+                    # fi`); a foreground command before the `if` has returned (its test ran after).
+                    result = self.walk(statements, positional, list(traps), jobs)
                     results.append(result)
                     if verdict is True or (condition is None and node.type == "if_statement"):
                         certain = result if verdict is True else None
                         complete = complete or verdict is True
-                        break
+                        decided = True
                 for result in results:
                     ended += result.ended_outcomes
                 through = [r for r in results if not r.ended]
                 if complete and not through:
                     return _Path(ended, [], True, positional)
                 from_branches = [o for r in through for o in r.running]
-                if from_branches:
-                    running = from_branches + (running if not complete else [])
+                if any(o not in jobs for o in from_branches):
+                    # Each branch that falls through, and (no `else`) the path that skips them all.
+                    merged = from_branches + (running if not complete else [])
+                    running = list(dict.fromkeys(merged))
                 if certain is not None and not certain.ended:
                     positional = certain.positional  # a `set --` that certainly ran
                 continue
@@ -331,21 +569,43 @@ class _Walker:
                 if _contains_wait(body):
                     # `while kill -0 "$pid"; do wait "$pid"; done` waits again after a trap.
                     running = [o.but(waits=o.waits + 2) if o.kind == "background" else o for o in running]
-                inner = self.walk(self.statements(body), positional, traps)
+                # `while "$@"; do ...; done` runs the app in the condition.
+                tests = [
+                    c
+                    for i, c in enumerate(node.children)
+                    if node.field_name_for_child(i) == "condition"
+                    and c.is_named
+                    and c.type != "comment"
+                    and "$@" in node_text(c).replace("${@}", "$@")  # not `until pg_isready` polls
+                ]
+                self.loops += 1
+                try:
+                    inner = self.walk(tests + self.statements(body), positional, traps)
+                finally:
+                    self.loops -= 1
                 ended += inner.ended_outcomes
                 if inner.running:
-                    running = [o.but(loop=True) for o in inner.running]
+                    looped = [o.but(loop=True) for o in inner.running]
+                    if background:
+                        looped = [o.but(kind="background") for o in looped]
+                    running = _add(running, looped)
                 continue
             if node.type in ("subshell", "compound_statement"):
                 inner = self.walk(self.statements(node), positional, traps)
                 ended += inner.ended_outcomes
-                if inner.ended and node.type == "compound_statement":
+                if inner.ended and node.type == "compound_statement" and not background:
                     return _Path(ended, [], True, inner.positional)
-                running = inner.running or running
+                if inner.running:
+                    # `( setup && app ) &`: the whole group runs in the background.
+                    found = [o.but(kind="background") for o in inner.running] if background else inner.running
+                    running = _add(running, found)
+                continue
+            if node.type == "list" and _first_command_name(node) == "wait":
+                running = _waited(running)  # `wait "$pid" || true`
                 continue
             found = self._compound_line(node, positional, background)
             if found:
-                running = found
+                running = _add(running, found)
         return _Path(ended, running, False, positional)
 
     def _command(
@@ -355,6 +615,18 @@ class _Walker:
         if name is None and cmd.words and not cmd.words[0].startswith(('"$@"', "$@", '"${@}"')):
             return []
         if name in _TRIVIAL or not cmd.words:
+            return []
+        if name is not None and self.loops == 0 and is_one_shot(cmd.words):
+            return []  # a client that does its job and returns (`curl`, `pg_dump`, `kubectl`)
+        if (
+            name is not None
+            and not background  # a script rarely backgrounds a sourced function: a job is a program
+            and self.sourced
+            and _FUNCTION_NAME.match(name)
+            and not _known_program(cmd.words)
+        ):
+            # Defined, most likely, by the file the script sourced (`configure_nginx`), which
+            # this analysis does not read: an unknown name there is not the app.
             return []
         words = _substitute(cmd.words, positional)
         return [Outcome("background" if background else "foreground", cmd, cmd.start_row + 1, words)]
@@ -377,8 +649,11 @@ class _Walker:
             if not found and named:
                 found = self._compound_line(_unwrap(named[0]), positional, background)
             return [o.but(kind="foreground", pipeline=True) for o in found]
+        if node.type in ("subshell", "compound_statement"):
+            inner = self.walk(self.statements(node), positional, [])
+            return [o.but(kind="background") if background else o for o in inner.running]
         if node.type == "command":
-            cmd = simple_command(node)
+            cmd = self.variants(simple_command(node))[0]
             if cmd.name == "exec" and _exec_words(cmd):
                 return [Outcome("exec", cmd, cmd.start_row + 1, _substitute(_exec_words(cmd), positional))]
             return self._command(cmd, positional, background)
@@ -415,15 +690,20 @@ class _Walker:
                     condition.append(node_text(child))
             return branches, complete
         complete = False
+        subject = node.child_by_field_name("value")
         for item in node.children:
             if item.type != "case_item":
                 continue
             values = item.children_by_field_name("value")
             if any(node_text(v) == "*" for v in values):
                 complete = True
+            # `case "$1" in app:start|start)`: decided like an `if` on $1 (_evaluate).
+            test: str | None = None
+            if subject is not None and values:
+                test = _CASE + "\x00".join([node_text(subject), *(node_text(v) for v in values)])
             branches.append(
                 (
-                    None,
+                    test,
                     [
                         c
                         for c in item.children
@@ -485,9 +765,26 @@ _TESTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_CASE = "\x00case\x00"
+_FIRST_ARG = frozenset({"$1", '"$1"', "${1}", '"${1}"'})
+
+
+def _case(condition: str, first: str | None) -> bool | None:
+    """Whether `case SUBJECT in PATTERN|PATTERN)` takes this item: `*` always; a pattern on
+    $1 when $1 is known and the pattern has no expansion; None otherwise."""
+    subject, *patterns = condition[len(_CASE) :].split("\x00")
+    if "*" in patterns:
+        return True
+    if subject not in _FIRST_ARG or first is None or any("$" in p or "`" in p for p in patterns):
+        return None
+    return any(fnmatchcase(first, p.replace('"', "").replace("'", "")) for p in patterns)
+
+
 def _evaluate(condition: str, first: str | None) -> bool | None:
     """Decide an `if` condition about $1 (`[ "${1#-}" != "$1" ]`, `[ "$1" = web ]`), when
     the script's first argument is known; None for anything else."""
+    if condition.startswith(_CASE):
+        return _case(condition, first)
     if first is None:
         return None
     # `test` joins with -a/-o inside one bracket, the shell with &&/|| between them.
@@ -523,6 +820,14 @@ def _test(text: str, first: str) -> bool | None:
         equal = first == m.group(2)
         return equal if m.group(1) in ("=", "==") else not equal
     return None
+
+
+def _first_command_name(node: Node) -> str | None:
+    first = next((c for c in node.children if c.is_named), None)
+    if first is None or first.type != "command":
+        return None
+    name = first.child_by_field_name("name")
+    return node_text(name) if name is not None else None
 
 
 def _contains_wait(root: Node) -> bool:
@@ -570,7 +875,8 @@ def analyse_script(text: str, args: tuple[str, ...] | None = None) -> ScriptAnal
     tree = parse_shell(text.replace("\r\n", "\n"))
     walker = _Walker(tree.root_node, args)
     top = [s for s in walker.statements(tree.root_node) if s.type != "function_definition"]
-    outcomes = walker.outcomes(top, None)
+    # Paths that share a prefix report the same command once.
+    outcomes = list(dict.fromkeys(walker.outcomes(top, None)))
     lines = text.replace("\r\n", "\n").split("\n")
     outcomes = [o.but(command=_char_columns(o.command, lines)) for o in outcomes]
     return ScriptAnalysis(
