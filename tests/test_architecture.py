@@ -19,6 +19,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sigcheck"
 FORBIDDEN_IN_RULES = ("sigcheck.load", "sigcheck.shell", "sigcheck.report", "sigcheck.cli", "sigcheck.lint")
 # Module-name prefixes each layer may import (a module may always import its own layer).
 LOCATIONS = ("sigcheck.span", "sigcheck.findings")
+# The knowledge base: data lookups (servers, inits, launchers) that import only sigcheck.data.
+KNOWLEDGE = ("sigcheck.data", "sigcheck.model.knowledge", "sigcheck.model.launchers")
 PARSERS = ("sigcheck.load", "sigcheck.shell", *LOCATIONS)
 MODEL = ("sigcheck.model", "sigcheck.data", *PARSERS)
 RULES = ("sigcheck.rules", "sigcheck.model", "sigcheck.data", "sigcheck.edits", *LOCATIONS)
@@ -29,7 +31,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sigcheck.discover": (),
     "sigcheck.docs": ("sigcheck.findings",),
     "sigcheck.load": PARSERS,
-    "sigcheck.shell": ("sigcheck.shell", *LOCATIONS),
+    # The script analysis asks the knowledge base whether a command is a server or a helper.
+    "sigcheck.shell": ("sigcheck.shell", *KNOWLEDGE, *LOCATIONS),
+    "sigcheck.model.knowledge": ("sigcheck.data",),
+    "sigcheck.model.launchers": ("sigcheck.data",),
     "sigcheck.model": MODEL,
     "sigcheck.edits": ("sigcheck.edits", *MODEL),
     "sigcheck.rules.base": (*RULES, "sigcheck.load.dockerfile", "sigcheck.load.source"),
