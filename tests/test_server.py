@@ -51,16 +51,32 @@ async def _start(
     )
 
 
-@pytest_lsp.fixture(config=SERVER)  # type: ignore[untyped-decorator]  # pytest-lsp has no hints here
-async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+def _instrument(lsp_client: LanguageClient) -> None:
+    """What an editor does beyond pytest-lsp's defaults: accept the server's dynamic
+    registrations (VS Code's capabilities allow them), and keep every publication in
+    order (pytest-lsp keeps only the newest per URI)."""
     registrations: list[types.Registration] = []
 
-    # VS Code's capabilities allow dynamic registration: the server registers its file watchers.
     @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)  # type: ignore[untyped-decorator]
     def register(client: LanguageClient, params: types.RegistrationParams) -> None:
         registrations.extend(params.registrations)
 
+    published: list[types.PublishDiagnosticsParams] = []
+    features = lsp_client.protocol.fm.features
+    keep_newest = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def record(params: types.PublishDiagnosticsParams) -> None:
+        published.append(params)
+        keep_newest(params)
+
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = record
     lsp_client.registrations = registrations  # type: ignore[attr-defined]
+    lsp_client.published = published  # type: ignore[attr-defined]
+
+
+@pytest_lsp.fixture(config=SERVER)  # type: ignore[untyped-decorator]  # pytest-lsp has no hints here
+async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    _instrument(lsp_client)
     yield
     if lsp_client._server is not None and lsp_client._server.returncode is None:
         await lsp_client.shutdown_session()
@@ -429,3 +445,65 @@ async def test_an_untitled_buffer_is_ignored(client: LanguageClient, tmp_path: P
     _open(client, tmp_path / "Dockerfile", "dockerfile", SHELL_CMD)
     await _until(lambda: "SIG102" in _codes(client, tmp_path / "Dockerfile"), "SIG102")
     assert "untitled:Untitled-1" not in client.diagnostics
+
+
+# --- responsiveness -------------------------------------------------------------------------------
+
+
+async def test_typing_is_debounced_and_ends_on_the_newest_text(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    dockerfile, _script = _project(tmp_path)
+    await _start(client, tmp_path)
+    _open(client, dockerfile, "dockerfile")
+    await _codes_become(client, dockerfile, ["SIG102"])
+    published: list[types.PublishDiagnosticsParams] = client.published  # type: ignore[attr-defined]
+    before = len([p for p in published if p.uri == dockerfile.as_uri()])
+    for version in range(2, 30):  # keystrokes, faster than the debounce; the last one is exec form
+        _replace(client, dockerfile, version, SHELL_CMD if version < 29 else EXEC_CMD)
+    await _codes_become(client, dockerfile, [])
+    await asyncio.sleep(0.5)
+    after = [p for p in published if p.uri == dockerfile.as_uri()][before:]
+    assert 1 <= len(after) <= 3, len(after)  # one lint for the burst, not one per keystroke
+    assert not after[-1].diagnostics
+
+
+BROKEN_RULE_SERVER = ClientServerConfig(
+    server_command=[
+        sys.executable,
+        "-c",
+        # A bug in one lint, planted in the real server process: any text with BOOM in it.
+        "import sigcheck.lint as lint\n"
+        "real = lint.lint_source\n"
+        "def lint_source(text, *args, **kwargs):\n"
+        "    if 'BOOM' in text:\n"
+        "        raise ZeroDivisionError('planted')\n"
+        "    return real(text, *args, **kwargs)\n"
+        "lint.lint_source = lint_source\n"
+        "import sys\nfrom sigcheck.cli import run\nsys.argv = ['sigcheck', 'server']\nrun()\n",
+    ]
+)
+
+
+@pytest_lsp.fixture(config=BROKEN_RULE_SERVER)  # type: ignore[untyped-decorator]
+async def broken(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    _instrument(lsp_client)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_an_internal_error_in_one_lint_is_logged_and_survived(
+    broken: LanguageClient, tmp_path: Path
+) -> None:
+    dockerfile, _script = _project(tmp_path)
+    await _start(broken, tmp_path)
+    _open(broken, dockerfile, "dockerfile")
+    await _codes_become(broken, dockerfile, ["SIG102"])
+    _replace(broken, dockerfile, 2, SHELL_CMD + "# BOOM\n")
+    await _until(
+        lambda: any("planted" in m.message for m in broken.log_messages), "the internal error in the log"
+    )
+    assert _codes(broken, dockerfile) == ["SIG102"]  # the previous diagnostics stay
+    assert not [m for m in broken.messages if "planted" in m.message]  # a log line, no pop-up
+    _replace(broken, dockerfile, 3, EXEC_CMD)
+    await _codes_become(broken, dockerfile, [])  # and the next lint works

@@ -101,7 +101,10 @@ class SigcheckServer(LanguageServer):
         self.reads: dict[str, frozenset[str]] = {}  # Dockerfile real path -> files its last lint read
         self.outcomes: dict[str, LintOutcome] = {}  # Dockerfile real path -> its newest lint
         self.published: dict[str, set[str]] = {}  # target real path -> Dockerfiles contributing
-        self.generation: dict[str, int] = {}
+        self.published_uri: dict[str, str] = {}  # target real path -> the URI its diagnostics went to
+        self.indexed: set[str] = set()  # Dockerfiles found in the workspace folders
+        self.generation: dict[str, int] = {}  # Dockerfile -> the number of its newest scheduled lint
+        self.counter = 0
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -176,7 +179,8 @@ class SigcheckServer(LanguageServer):
     # --- linting -------------------------------------------------------------------------
 
     def schedule(self, dockerfile: str, delay: float = 0.0) -> None:
-        self.generation[dockerfile] = generation = self.generation.get(dockerfile, 0) + 1
+        self.counter += 1  # one counter for all: a number is never reused, even after forget()
+        self.generation[dockerfile] = generation = self.counter
         timer = self.timers.pop(dockerfile, None)
         if timer is not None:
             timer.cancel()
@@ -217,8 +221,14 @@ class SigcheckServer(LanguageServer):
         if job is None:
             self.forget(dockerfile)
             return
-        outcome = await asyncio.get_running_loop().run_in_executor(self.lint_pool, run_lint, job)
-        if self.generation.get(dockerfile) != generation:
+
+        def current() -> LintOutcome | None:
+            # On the worker: a job that waited behind a long lint may be stale before it starts.
+            # (Reading the dict from another thread is safe; only the loop's thread writes it.)
+            return run_lint(job) if self.generation.get(dockerfile) == generation else None
+
+        outcome = await asyncio.get_running_loop().run_in_executor(self.lint_pool, current)
+        if outcome is None or self.generation.get(dockerfile) != generation:
             return  # a newer version of a file it reads arrived while it ran: its lint follows
         if outcome.internal_error is not None:
             self.log(f"internal error linting {job.path}: {outcome.internal_error}", types.MessageType.Error)
@@ -266,24 +276,37 @@ class SigcheckServer(LanguageServer):
 
     def uri_of(self, file: str) -> str:
         document = self.open.get(file)
-        return document.uri if document is not None else (from_fs_path(file) or file)
+        if document is not None:
+            return document.uri
+        return self.published_uri.get(file) or from_fs_path(file) or file
 
     def publish(self, target: str) -> None:
         diagnostics = [entry.diagnostic for entry in self.entries_for(target)]
-        if not self.published.get(target):
+        uri = self.uri_of(target)  # a closed buffer's diagnostics are cleared where they were shown
+        if self.published.get(target):
+            self.published_uri[target] = uri
+        else:
             self.published.pop(target, None)
+            self.published_uri.pop(target, None)
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=self.uri_of(target), diagnostics=diagnostics)
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
         )
 
     def forget(self, dockerfile: str) -> None:
         """Stop showing a Dockerfile's lint (closed and not needed by an open script, or deleted)."""
-        self.generation[dockerfile] = self.generation.get(dockerfile, 0) + 1
+        self.counter += 1
+        self.generation[dockerfile] = self.counter  # a lint under way is stale now
         timer = self.timers.pop(dockerfile, None)
         if timer is not None:
             timer.cancel()
         self.outcomes.pop(dockerfile, None)
         self.publish_outcome(dockerfile, None)
+        if dockerfile not in self.indexed:
+            # Not part of the workspace: nothing about it is kept, so a server that has
+            # seen a thousand files opened and closed holds what it held before them.
+            self.reads.pop(dockerfile, None)
+            self.paths.pop(dockerfile, None)
+            self.generation.pop(dockerfile, None)
 
     # --- the workspace index -------------------------------------------------------------
 
@@ -303,6 +326,7 @@ class SigcheckServer(LanguageServer):
     async def index_one(self, path: str, relint: bool = False) -> None:
         dockerfile = _real(path)
         self.paths.setdefault(dockerfile, path)
+        self.indexed.add(dockerfile)
         if dockerfile in self.open and self.open[dockerfile].is_dockerfile:
             return  # its own lints keep its reads current
         options = self.settings_for(path).options
@@ -366,7 +390,7 @@ class SigcheckServer(LanguageServer):
                 config_changed = True
             if is_dockerfile_name(name):
                 if change.type == types.FileChangeType.Deleted and real not in self.open:
-                    self.reads.pop(real, None)
+                    self.indexed.discard(real)
                     self.forget(real)
                     continue
                 if real not in self.open:
