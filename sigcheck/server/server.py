@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from sigcheck import __version__
@@ -50,6 +52,7 @@ from sigcheck.server.settings import (
 __all__ = ["DEBOUNCE", "SigcheckServer", "run"]
 
 DEBOUNCE = 0.15  # seconds without a change before a lint: typing does not queue a lint per key
+MAX_RESOLVED = 64  # configurations kept (one per workspace folder, or directory outside them)
 MAX_INDEXED = 5000  # Dockerfiles indexed per workspace folder; a monorepo rarely has more
 CONFIG_NAMES = frozenset({"pyproject.toml", ".sigcheck.toml"})
 WATCHED = (
@@ -85,16 +88,42 @@ def _read_disk(file: str) -> str | None:
         return None
 
 
+class _Protocol(LanguageServerProtocol):
+    """pygls 2.1 keeps the future of every notification whose handler is a generator
+    (its own didOpen, didChange, didClose) in `_request_futures`, under a made-up id
+    that no response ever removes: ~1 KiB per keystroke for the life of the server.
+    Drop each one once its handler is done."""
+
+    def _handle_notification(self, method_name: str, params: Any) -> None:
+        before = set(self._request_futures)
+        super()._handle_notification(method_name, params)
+        for key in set(self._request_futures) - before:
+            future = self._request_futures[key]
+            if future.done():
+                del self._request_futures[key]
+            else:
+                future.add_done_callback(self._forget(key))
+
+    def _forget(self, key: str | int) -> Callable[[object], None]:
+        def forget(_done: object) -> None:
+            self._request_futures.pop(key, None)
+
+        return forget
+
+
 class SigcheckServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            "sigcheck", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+            "sigcheck",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=_Protocol,
         )
         self.lint_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sigcheck-lint")
         self.index_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sigcheck-index")
         self.client_settings = ClientSettings()
         self.folders: list[str] = []
-        self.resolved: dict[str, Resolved] = {}
+        self.resolved: OrderedDict[str, Resolved] = OrderedDict()  # by folder, newest last
         self.shown: set[str] = set()  # configuration errors already shown (each once)
         self.open: dict[str, OpenDocument] = {}  # real path -> the open buffer
         self.paths: dict[str, str] = {}  # Dockerfile real path -> the path it is linted under
@@ -149,6 +178,12 @@ class SigcheckServer(LanguageServer):
             resolved = self.resolved[folder] = resolve(folder, self.client_settings)
             if resolved.error is not None:
                 self.show_once(f"{resolved.error} (linting with the defaults)")
+            # A file outside the workspace folders is configured from its own directory:
+            # bounded, or every directory a session opened a file in would stay here.
+            while len(self.resolved) > MAX_RESOLVED:
+                self.resolved.popitem(last=False)
+        else:
+            self.resolved.move_to_end(folder)
         return resolved
 
     def set_client_settings(self, raw: object) -> None:
