@@ -147,3 +147,18 @@ def test_server_without_pygls_says_what_to_install(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "pip install 'sigcheck[server]'" in result.stderr
+
+
+def test_the_server_benchmark_runs() -> None:
+    """A smoke run of bench/server.py (its figures are measurements, not a test)."""
+    bench = Path(__file__).resolve().parent.parent / "bench" / "server.py"
+    result = subprocess.run(
+        [sys.executable, str(bench), "--runs", "1", "--files", "8", "--no-compile"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "first diagnostics" in result.stdout
+    assert "8 files" in result.stdout
