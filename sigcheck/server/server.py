@@ -136,6 +136,7 @@ class SigcheckServer(LanguageServer):
         self.counter = 0
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self.linting = 0  # lints of open documents under way: the index waits for them
 
     # --- logging and messages ------------------------------------------------------------
 
@@ -250,6 +251,13 @@ class SigcheckServer(LanguageServer):
         )
 
     async def lint(self, dockerfile: str, generation: int) -> None:
+        self.linting += 1
+        try:
+            await self._lint(dockerfile, generation)
+        finally:
+            self.linting -= 1
+
+    async def _lint(self, dockerfile: str, generation: int) -> None:
         if self.generation.get(dockerfile) != generation:
             return
         job = self.job(dockerfile)
@@ -352,6 +360,8 @@ class SigcheckServer(LanguageServer):
         for folder in list(self.folders):
             found = await loop.run_in_executor(self.index_pool, _discover, folder)
             for path in found:
+                while self.linting or self.timers:  # what the user looks at comes first
+                    await asyncio.sleep(0.02)
                 await self.index_one(path)
             self.log(f"indexed {len(found)} Dockerfile{'' if len(found) == 1 else 's'} in {folder}")
         for dockerfile in self.active():
