@@ -169,6 +169,33 @@ def first_diagnostics(tmp: str, runs: int) -> tuple[float, float, float]:
     return statistics.median(totals), statistics.median(after_open), statistics.median(initialize)
 
 
+CPU_PROBE = """
+import time
+marks = [time.process_time()]
+import sigcheck.cli
+marks.append(time.process_time())
+import lsprotocol.types
+marks.append(time.process_time())
+import pygls.lsp.server
+marks.append(time.process_time())
+import sigcheck.server.features, sigcheck.server.server
+server = sigcheck.server.server.create_server()
+marks.append(time.process_time())
+print(" ".join(f"{(b - a) * 1000:.0f}" for a, b in zip(marks, marks[1:])))
+"""
+
+
+def start_up_cpu(runs: int) -> list[float]:
+    """CPU time (less sensitive than wall time to a busy machine) of each start-up step."""
+    rows = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", CPU_PROBE], capture_output=True, text=True, check=True, env=ENV
+        )
+        rows.append([float(x) for x in out.stdout.split()])
+    return [statistics.median(column) for column in zip(*rows, strict=True)]
+
+
 def relint(tmp: str, runs: int) -> float:
     dockerfile = _project(os.path.join(tmp, "relint"))
     client = Client(os.path.dirname(dockerfile))
@@ -240,6 +267,11 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", "import lsprotocol.types"], check=True, env=ENV)
         imports = time.perf_counter() - started
         print(f"  for reference, python -c 'import lsprotocol.types': {imports * 1000:.0f} ms")
+        cli, lsprotocol, pygls, ours = start_up_cpu(args.runs)
+        print(
+            f"  start-up CPU time: sigcheck.cli {cli:.0f} ms, lsprotocol.types {lsprotocol:.0f} ms, "
+            f"pygls {pygls:.0f} ms, sigcheck's server and linter {ours:.0f} ms"
+        )
         print(
             f"re-lint after a change: {relint(tmp, args.runs * 3) * 1000:.1f} ms (median of {args.runs * 3})"
         )
