@@ -339,6 +339,11 @@ async def test_configuration_from_file_init_options_and_changes(
     (below,) = client.diagnostics[script.as_uri()]
     assert below.severity == types.DiagnosticSeverity.Hint  # below the threshold: would not fail CI
 
+    # The pull model (VS Code's clients): `settings: null`, and the server asks for them.
+    client.set_configuration({"sigcheck": {"failureThreshold": "warning", "ignore": ["SIG201"]}})
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await _codes_become(client, script, [])
+
 
 async def test_a_configuration_error_is_shown_once_not_a_crash(
     client: LanguageClient, tmp_path: Path

@@ -15,7 +15,13 @@ from sigcheck.fix import apply_edits
 from sigcheck.server import actions
 from sigcheck.server.diagnostics import lsp_range, severity_of
 from sigcheck.server.positions import TextLines, units
-from sigcheck.server.settings import ClientSettings, SettingsError, parse_client_settings, resolve
+from sigcheck.server.settings import (
+    ClientSettings,
+    SettingsError,
+    merge_settings,
+    parse_client_settings,
+    resolve,
+)
 
 SHELL_CMD = "FROM debian:12\nCMD node server.js\n"
 
@@ -72,6 +78,13 @@ def test_client_settings() -> None:
     for bad in ({"failureThreshold": "loud"}, {"ignore": ["SIG999"]}, {"assumeInit": "yes"}, ["x"]):
         with pytest.raises(SettingsError):
             parse_client_settings(bad)
+
+
+def test_initialization_options_and_later_settings_merge_key_by_key() -> None:
+    merged = merge_settings({"failureThreshold": "error"}, {"sigcheck": {"ignore": ["SIG402"]}})
+    assert parse_client_settings(merged) == ClientSettings("error", frozenset({"SIG402"}), None)
+    assert merge_settings({"assume-init": True}, {"assumeInit": False}) == {"assume-init": False}
+    assert merge_settings(None, None) is None
 
 
 def test_the_editor_wins_over_the_file(tmp_path: Path) -> None:

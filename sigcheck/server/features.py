@@ -29,7 +29,7 @@ def register(server: SigcheckServer) -> None:
         elif not folders and params.root_path:
             folders = [params.root_path]
         ls.folders = [os.path.abspath(f) for f in folders if f]
-        ls.set_client_settings(params.initialization_options)
+        ls.set_client_settings(initialization=params.initialization_options)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: SigcheckServer, params: types.InitializedParams) -> None:
@@ -43,6 +43,7 @@ def register(server: SigcheckServer) -> None:
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
             )
             ls.client_register_capability(types.RegistrationParams([registration]))
+        await ls.pull_settings()
         await ls.index()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
@@ -57,8 +58,12 @@ def register(server: SigcheckServer) -> None:
         await ls.index()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    def configuration_changed(ls: SigcheckServer, params: types.DidChangeConfigurationParams) -> None:
-        ls.set_client_settings(params.settings)
+    async def configuration_changed(ls: SigcheckServer, params: types.DidChangeConfigurationParams) -> None:
+        # VS Code's clients send `settings: null` and expect the server to ask (pull model).
+        if params.settings:
+            ls.set_client_settings(pushed=params.settings)
+        elif not await ls.pull_settings():
+            return
         for dockerfile in ls.active():
             ls.schedule(dockerfile)
 

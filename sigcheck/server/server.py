@@ -45,6 +45,7 @@ from sigcheck.server.settings import (
     ClientSettings,
     Resolved,
     SettingsError,
+    merge_settings,
     parse_client_settings,
     resolve,
 )
@@ -52,6 +53,7 @@ from sigcheck.server.settings import (
 __all__ = ["DEBOUNCE", "SigcheckServer", "run"]
 
 DEBOUNCE = 0.15  # seconds without a change before a lint: typing does not queue a lint per key
+PULL_TIMEOUT = 2.0  # seconds to wait for the client's workspace/configuration answer
 MAX_RESOLVED = 64  # configurations kept (one per workspace folder, or directory outside them)
 MAX_INDEXED = 5000  # Dockerfiles indexed per workspace folder; a monorepo rarely has more
 CONFIG_NAMES = frozenset({"pyproject.toml", ".sigcheck.toml"})
@@ -122,6 +124,8 @@ class SigcheckServer(LanguageServer):
         self.lint_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sigcheck-lint")
         self.index_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sigcheck-index")
         self.client_settings = ClientSettings()
+        self.initialization_options: object = None
+        self.pushed_settings: object = None  # the newest didChangeConfiguration or workspace/configuration
         self.folders: list[str] = []
         self.resolved: OrderedDict[str, Resolved] = OrderedDict()  # by folder, newest last
         self.shown: set[str] = set()  # configuration errors already shown (each once)
@@ -187,13 +191,37 @@ class SigcheckServer(LanguageServer):
             self.resolved.move_to_end(folder)
         return resolved
 
-    def set_client_settings(self, raw: object) -> None:
+    def set_client_settings(self, *, initialization: object = None, pushed: object = None) -> None:
+        if initialization is not None:
+            self.initialization_options = initialization
+        if pushed is not None:
+            self.pushed_settings = pushed
         try:
-            self.client_settings = parse_client_settings(raw)
+            self.client_settings = parse_client_settings(
+                merge_settings(self.initialization_options, self.pushed_settings)
+            )
         except SettingsError as exc:
             self.show_once(f"settings: {exc} (these settings are not used)")
             return
         self.resolved.clear()
+
+    async def pull_settings(self) -> bool:
+        """Ask the client for `sigcheck` settings (workspace/configuration), for clients that
+        answer that rather than push them; False when it does not or would not say."""
+        workspace = self.client_capabilities.workspace
+        if workspace is None or not workspace.configuration:
+            return False
+        request = types.ConfigurationParams(items=[types.ConfigurationItem(section="sigcheck")])
+        try:
+            answer = await asyncio.wait_for(self.workspace_configuration_async(request), PULL_TIMEOUT)
+        except Exception as exc:  # a client that fails or never answers must not stop the server
+            self.log(f"workspace/configuration: no answer ({type(exc).__name__})")
+            return False
+        value = answer[0] if answer else None
+        if value is None:
+            return False
+        self.set_client_settings(pushed=value)
+        return True
 
     # --- which Dockerfiles to lint -------------------------------------------------------
 

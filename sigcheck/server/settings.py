@@ -24,7 +24,14 @@ from sigcheck.config import THRESHOLDS, Config, ConfigError, find_config, load_c
 from sigcheck.lint import LintOptions
 from sigcheck.rules import ALL_RULES, rule_by_id
 
-__all__ = ["ClientSettings", "Resolved", "SettingsError", "parse_client_settings", "resolve"]
+__all__ = [
+    "ClientSettings",
+    "Resolved",
+    "SettingsError",
+    "merge_settings",
+    "parse_client_settings",
+    "resolve",
+]
 
 
 class SettingsError(ValueError):
@@ -50,6 +57,26 @@ _ALIASES = {
     "assumeInit": "assume-init",
     "assume_init": "assume-init",
 }
+
+
+def _table(raw: object) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping):
+        return {}
+    nested = raw.get("sigcheck")
+    return nested if isinstance(nested, Mapping) else raw
+
+
+def merge_settings(initialization: object, pushed: object) -> object:
+    """`initializationOptions`, then the newest settings the editor sent or was asked for,
+    key by key: a client may set the threshold in one and the ignores in the other."""
+    if initialization is None and pushed is None:
+        return None
+    for raw in (initialization, pushed):
+        if raw is not None and not isinstance(raw, Mapping):
+            return raw  # parse_client_settings says what is wrong with it
+    merged = {_ALIASES.get(k, k): v for k, v in _table(initialization).items()}
+    merged.update({_ALIASES.get(k, k): v for k, v in _table(pushed).items()})
+    return merged
 
 
 def parse_client_settings(raw: object) -> ClientSettings:
