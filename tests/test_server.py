@@ -392,6 +392,29 @@ async def test_ranges_count_the_negotiated_code_units(
     assert "launch chain" in await _hover(client, dockerfile, 1, width - 1)
 
 
+async def test_incremental_changes_use_the_specs_line_breaks(client: LanguageClient, tmp_path: Path) -> None:
+    """A form feed or U+2028 is no line break in LSP (pygls' splitlines would count one)."""
+    text = "FROM debian:12\n# odd \x0c paste \u2028 here \x85 x\nCMD node server.js\n"
+    dockerfile, _script = _project(tmp_path, dockerfile=text)
+    await _start(client, tmp_path)
+    _open(client, dockerfile, "dockerfile")
+    await _until(lambda: "SIG102" in _codes(client, dockerfile), "SIG102")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=dockerfile.as_uri(), version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(2, 4), types.Position(2, 18)),
+                    text='["node", "server.js"]',
+                )
+            ],
+        )
+    )
+    await _until(lambda: "SIG102" not in _codes(client, dockerfile), "SIG102 gone")
+    hover = await _hover(client, dockerfile, 2)
+    assert "node server.js" in hover  # the CMD is where the editor sees it, on line 3
+
+
 # --- bad input ------------------------------------------------------------------------------------
 
 

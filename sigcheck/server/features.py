@@ -9,6 +9,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from sigcheck.server import actions, hover
+from sigcheck.server.documents import use_lsp_lines
 from sigcheck.server.positions import TextLines
 from sigcheck.server.server import DEBOUNCE, WATCHED, SigcheckServer, _read_disk, _real
 
@@ -29,6 +30,7 @@ def register(server: SigcheckServer) -> None:
         elif not folders and params.root_path:
             folders = [params.root_path]
         ls.folders = [os.path.abspath(f) for f in folders if f]
+        use_lsp_lines(ls.workspace)
         ls.set_client_settings(initialization=params.initialization_options)
 
     @server.feature(types.INITIALIZED)
