@@ -316,6 +316,50 @@ async def test_watched_files_keep_the_index_current(client: LanguageClient, tmp_
     await _codes_become(client, script, [])
 
 
+async def test_a_script_run_by_two_dockerfiles_links_to_both(client: LanguageClient, tmp_path: Path) -> None:
+    dockerfile, script = _project(tmp_path)
+    dev = tmp_path / "Dockerfile.dev"
+    dev.write_text(SHELL_CMD.replace("CMD /run.sh", "ENV DEBUG=1\nCMD /run.sh"), encoding="utf-8")
+    await _start(client, tmp_path)
+    _open(client, dockerfile, "dockerfile")
+    _open(client, dev, "dockerfile")
+    await _until(
+        lambda: any(
+            len(d.related_information or ()) == 2 for d in client.diagnostics.get(script.as_uri(), ())
+        ),
+        "one SIG201 linked to both Dockerfiles",
+    )
+    assert _codes(client, script) == ["SIG201"]  # reported by both, shown once
+    (shown,) = client.diagnostics[script.as_uri()]
+    assert shown.related_information is not None
+    assert {r.location.uri for r in shown.related_information} == {dockerfile.as_uri(), dev.as_uri()}
+    assert sorted(r.location.range.start.line for r in shown.related_information) == [3, 4]
+
+
+async def test_each_workspace_folder_has_its_own_configuration(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    strict, lenient = tmp_path / "strict", tmp_path / "lenient"
+    for folder in (strict, lenient):
+        folder.mkdir()
+        _project(folder)
+    (lenient / ".sigcheck.toml").write_text('ignore = ["SIG102"]\n', encoding="utf-8")
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            workspace_folders=[
+                types.WorkspaceFolder(uri=strict.as_uri(), name="strict"),
+                types.WorkspaceFolder(uri=lenient.as_uri(), name="lenient"),
+            ],
+        )
+    )
+    _open(client, strict / "Dockerfile", "dockerfile")
+    _open(client, lenient / "Dockerfile", "dockerfile")
+    await _codes_become(client, strict / "Dockerfile", ["SIG102"])
+    await _codes_become(client, lenient / "run.sh", ["SIG201"])
+    assert _codes(client, lenient / "Dockerfile") == []
+
+
 # --- configuration ------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import attrs
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
@@ -324,7 +325,9 @@ class SigcheckServer(LanguageServer):
             self.publish(target)
 
     def entries_for(self, target: str) -> list[Entry]:
-        seen: set[tuple[str, str, int, int, int, int]] = set()
+        """What to show in `target`: every contributing Dockerfile's entries, a finding that
+        several report once, with a link to each Dockerfile that runs the script."""
+        by_key: dict[tuple[str, str, int, int, int, int], int] = {}
         out: list[Entry] = []
         for dockerfile in sorted(self.published.get(target, ())):
             outcome = self.outcomes.get(dockerfile)
@@ -340,9 +343,14 @@ class SigcheckServer(LanguageServer):
                     d.range.end.line,
                     d.range.end.character,
                 )
-                if key not in seen:
-                    seen.add(key)
+                if key not in by_key:
+                    by_key[key] = len(out)
                     out.append(entry)
+                elif d.related_information:
+                    first = out[by_key[key]]
+                    related = [*(first.diagnostic.related_information or ()), *d.related_information]
+                    merged = attrs.evolve(first.diagnostic, related_information=related)
+                    out[by_key[key]] = Entry(first.finding, merged)
         return out
 
     def uri_of(self, file: str) -> str:
