@@ -237,6 +237,30 @@ async def test_hover_shows_the_chain_stop_signal_and_rule(client: LanguageClient
     assert await _hover(client, dockerfile, 0) == ""  # FROM: nothing to say
 
 
+async def test_hover_on_stopsignal_shell_and_a_stage_that_does_not_run(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    text = (
+        "FROM golang:1.22 AS build\n"
+        "CMD go test ./...\n"
+        "FROM python:3.12-slim\n"
+        'SHELL ["/bin/bash", "-c"]\n'
+        "STOPSIGNAL SIGINT\n"
+        'CMD ["python", "app.py"]\n'
+    )
+    dockerfile, _script = _project(tmp_path, dockerfile=text)
+    await _start(client, tmp_path)
+    _open(client, dockerfile, "dockerfile")
+    await _until(lambda: dockerfile.as_uri() in client.diagnostics, "diagnostics")
+    builder = await _hover(client, dockerfile, 1)
+    assert "Stage `build` does not run" in builder
+    for line in (3, 4, 5):
+        shown = await _hover(client, dockerfile, line)
+        assert "`SIGINT` (STOPSIGNAL at line 5)" in shown
+        assert "python app.py" in shown
+    assert "the app receives `SIGINT`" in (await _hover(client, dockerfile, 5))
+
+
 async def test_ignore_action_and_fix_all(client: LanguageClient, tmp_path: Path) -> None:
     dockerfile, script = _project(tmp_path, script=SCRIPT.replace("node server.js", "  node server.js"))
     await _start(client, tmp_path)
