@@ -23,24 +23,12 @@ INSTALL_HINT = "sigcheck server needs pygls and lsprotocol: pip install 'sigchec
 def serve() -> int:
     """Run the server on standard input and output; the exit code LSP asks for (0 after
     `shutdown` then `exit`, 1 when the client exits without `shutdown`)."""
-    import gc
-
-    # Start-up allocates ~550 lsprotocol classes and their converters: a garbage
-    # collection pass every few thousand allocations finds nothing to free and costs
-    # ~10% of the start (672 -> 606 ms CPU, median of 12). Collect nothing until the
-    # server is built, then freeze what it built so later passes skip it.
-    gc.disable()
     try:
-        try:
-            import lsprotocol  # noqa: F401
-            import pygls  # noqa: F401
-        except ImportError:
-            print(f"sigcheck: {INSTALL_HINT}", file=sys.stderr)
-            return 2
-        from sigcheck.server.server import create_server, run
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        print(f"sigcheck: {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    from sigcheck.server.server import run
 
-        server = create_server()
-        gc.freeze()
-    finally:
-        gc.enable()
-    return run(server)
+    return run()

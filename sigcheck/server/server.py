@@ -529,8 +529,8 @@ def create_server() -> SigcheckServer:
     return server
 
 
-def run(server: SigcheckServer | None = None) -> int:
-    server = server or create_server()
+def run() -> int:
+    server = create_server()
     server.start_io()
     server.lint_pool.shutdown(wait=False, cancel_futures=True)
     server.index_pool.shutdown(wait=False, cancel_futures=True)
