@@ -129,7 +129,7 @@ def test_replace_all_spans_the_whole_text() -> None:
 
 
 def test_the_linter_does_not_load_the_server(tmp_path: Path) -> None:
-    """`sigcheck Dockerfile` must not pay for pygls and lsprotocol (~0.2 s to import)."""
+    """`sigcheck Dockerfile` must not pay for pygls and lsprotocol (~0.5 s of CPU to import)."""
     (tmp_path / "Dockerfile").write_text(SHELL_CMD, encoding="utf-8")
     probe = (
         "import sys\nfrom sigcheck.cli import main\n"

@@ -1,7 +1,7 @@
 """`sigcheck server`: the language server (LSP over stdio) for editors.
 
 Imported only by the `server` subcommand: pygls and lsprotocol are an optional
-dependency (`pip install 'sigcheck[server]'`) and cost ~0.2 s to import, which a
+dependency (`pip install 'sigcheck[server]'`) and cost ~0.5 s of CPU to import, which a
 plain `sigcheck Dockerfile` must not pay.
 
 Modules: `positions` (character columns <-> the client's code units), `settings`
