@@ -18,8 +18,11 @@ from typing import NamedTuple
 from sigcheck.lint import LintOptions
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, Instruction, parse_dockerfile
+from sigcheck.load.source import Source
 from sigcheck.model.chain import LaunchChain, build_chain
+from sigcheck.model.dockerfile_files import DockerfileFiles
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
+from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME
 
 __all__ = ["HOVER_KEYWORDS", "LaunchInfo", "ScriptLaunch", "launch_info"]
 
@@ -116,21 +119,19 @@ def launch_info(
     """The chain of the stage that runs, or None when the file has no such stage or does not parse."""
     try:
         parsed = parse_dockerfile(text)
-        model = build_model(parsed)
+        model = build_model(parsed, path)
         stage = model.target(options.target)
     except (DockerfileSyntaxError, UnknownTarget):
         return None
     if stage is None:
         return None
+    source = Source.of(path)
     if options.context is not None:
-        context = BuildContext.at(options.context)
+        context = BuildContext.at(options.context, overlay)
     else:
-        context = BuildContext.at(
-            discover_context(os.path.dirname(os.path.abspath(path)), _copy_sources(stage))
-        )
-    if overlay:
-        context._cache.update(overlay)  # as lint_source: read() serves its cache, keyed by real path
-    chain = build_chain(stage, model, context)
+        context = BuildContext.at(discover_context(source.directory, _copy_sources(stage)), overlay)
+    files = DockerfileFiles(model, stage, context, source)
+    chain = build_chain(stage.config, files, ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME)
     app = chain.app
     pid1 = chain.pid1
     return LaunchInfo(
