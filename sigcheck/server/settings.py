@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 
 from sigcheck.config import THRESHOLDS, Config, ConfigError, find_config, load_config
 from sigcheck.lint import LintOptions
-from sigcheck.rules import ALL_RULES, rule_by_id
+from sigcheck.options import Flags, OptionsError, rule_ids
+from sigcheck.options import resolve as resolve_options
 
 __all__ = [
     "ClientSettings",
@@ -96,12 +97,10 @@ def parse_client_settings(raw: object) -> ClientSettings:
         names = [n.strip() for n in names.split(",") if n.strip()]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise SettingsError('ignore must be a list of rule IDs or names, like ["SIG402"]')
-    ids: set[str] = set()
-    for name in names:
-        rule = rule_by_id(name)
-        if rule is None:
-            raise SettingsError(f"ignore: unknown rule {name!r} (`sigcheck rules` lists them)")
-        ids.add(rule.id)
+    try:
+        ids = rule_ids(names, "ignore")
+    except OptionsError as exc:
+        raise SettingsError(f"ignore: {exc}") from None
     assume_init = values.get("assume-init")
     if assume_init is not None and not isinstance(assume_init, bool):
         raise SettingsError(f"assumeInit {assume_init!r} is not true or false")
@@ -117,16 +116,16 @@ def _file_config(folder: str) -> tuple[Config, str | None]:
 
 
 def resolve(folder: str, client: ClientSettings) -> Resolved:
-    """The lint options for documents of `folder`: its configuration file, then the editor's."""
+    """The lint options for documents of `folder`: its configuration file, then the editor's
+    settings, merged by `sigcheck.options.resolve` as the CLI merges its flags."""
     config, error = _file_config(os.path.abspath(folder))
-    skip = set(config.ignore) | client.ignore
-    assume_init = client.assume_init if client.assume_init is not None else bool(config.assume_init)
-    options = LintOptions(
-        target=config.target,
-        rules=tuple(rule for rule in ALL_RULES if rule.id not in skip),
-        assume_init=assume_init,
-        severity=config.severity,
-        per_file_ignores=config.per_file_ignores,
+    flags = Flags(
+        failure_threshold=client.failure_threshold,
+        ignore=tuple(sorted(client.ignore)),
+        assume_init=client.assume_init,
     )
+    options, _default = resolve_options(config, flags)
+    # The CLI falls back to "warning"; in the editor, no threshold means every finding
+    # keeps its own severity, so only one that was set is passed on.
     threshold = client.failure_threshold or config.failure_threshold
     return Resolved(options, threshold, config.path, error)
