@@ -64,7 +64,9 @@ class _DefaultGroup(click.Group):
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
-        return ["[check] [OPTIONS] PATH...", "|", "rules", "|", "explain RULE", "|", "verify IMAGE"]
+        return [
+            "[check] [OPTIONS] PATH...", "|", "rules", "|", "explain RULE", "|", "verify IMAGE", "|", "server"
+        ]
 
 
 @click.group("sigcheck", cls=_DefaultGroup, context_settings=CONTEXT_SETTINGS)
@@ -542,6 +544,15 @@ def explain(rule_name: str) -> None:
         Console().print(Markdown(text, hyperlinks=True))
     else:
         stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@main.command("server", context_settings=CONTEXT_SETTINGS)
+def server_command() -> None:
+    """Run the language server (LSP over standard input and output) for editors."""
+    # Imported here: pygls and lsprotocol cost ~0.5 s of CPU to import, which no lint run pays.
+    from sigcheck.server import serve
+
+    sys.exit(serve())
 
 
 def run() -> None:
