@@ -55,6 +55,7 @@ class LintResult(NamedTuple):
     lines: list[str]  # the Dockerfile's lines, for code frames
     reads: frozenset[str]  # real paths of the build-context files the lint read
     sources: dict[str, str]  # text of the entry scripts findings point at, by their path
+    context: Context  # what the rules read: the config, the chain, the files, the Dockerfile
 
 
 def lint_text(
@@ -108,7 +109,8 @@ def lint_source(
         severity=options.severity,
     )
     findings.sort(key=Finding.sort_key)
-    return LintResult(findings, parsed.lines, frozenset(build_context.reads), _sources(ctx, findings))
+    reads = frozenset(build_context.reads)
+    return LintResult(findings, parsed.lines, reads, _sources(ctx, findings), ctx)
 
 
 @functools.lru_cache(maxsize=8)

@@ -116,7 +116,7 @@ def run_lint(job: LintJob) -> LintOutcome:
         return LintOutcome(job, {job.file: [entry]}, frozenset(), None, texts)
     try:
         result = lint_source(job.text, job.path, job.options, job.overlay)
-        launch = launch_info(job.text, job.path, job.options, job.overlay)
+        launch = launch_info(result)
     except LoadError as exc:
         match = _LINE.search(str(exc))
         line = int(match.group(1)) if match else 1

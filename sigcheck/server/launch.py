@@ -1,28 +1,21 @@
 """The launch chain of a Dockerfile, for hover and for related information.
 
-`lint_source` reports findings, not the chain itself; hover shows the whole
-chain and the stop signal, and a script's diagnostics point back at the
-instruction that runs the script. This module builds the chain the way
-`sigcheck.lint.lint_source` does (parse, model, target stage, build context with
-the editor's buffers on top, chain) and keeps only plain records, so the model
-objects do not outlive the lint. It is the one place of the server that reads
-the model: when the core exposes the chain (issue 12), only this module changes.
+Hover shows the whole chain and the stop signal, and a script's diagnostics
+point back at the instruction that runs the script. This module reads them from
+the context of the lint that just ran (`LintResult.context`: the chain over the
+editor's buffers) and keeps only plain records, so the model objects do not
+outlive the lint. It is the one place of the server that reads the model.
 """
 
 # No `from __future__ import annotations` here: this module defines NamedTuples.
 
-import os
-from collections.abc import Mapping
 from typing import NamedTuple
 
-from sigcheck.lint import LintOptions
-from sigcheck.load.context import BuildContext, discover_context
-from sigcheck.load.dockerfile import DockerfileSyntaxError, Instruction, parse_dockerfile
-from sigcheck.load.source import Source
-from sigcheck.model.chain import LaunchChain, build_chain
-from sigcheck.model.dockerfile_files import DockerfileFiles
-from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
-from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME
+from sigcheck.lint import LintResult
+from sigcheck.load.dockerfile import Instruction
+from sigcheck.model.chain import LaunchChain
+from sigcheck.model.files import ImageFiles
+from sigcheck.model.image import Model, Stage
 
 __all__ = ["HOVER_KEYWORDS", "LaunchInfo", "ScriptLaunch", "launch_info"]
 
@@ -53,18 +46,6 @@ class LaunchInfo(NamedTuple):
     instructions: tuple[tuple[int, int, str, str, bool], ...]
 
 
-def _copy_sources(stage: Stage) -> list[str]:
-    # As sigcheck.lint._copy_sources: the COPY sources decide which ancestor is the context.
-    sources: list[str] = []
-    current: Stage | None = stage
-    while current is not None:
-        for ins in current.instructions:
-            if ins.keyword in ("COPY", "ADD") and not any(f.startswith("--from=") for f in ins.flags):
-                sources += [s for s in ins.args[:-1] if not s.startswith("<<") and "$" not in s]
-        current = current.parent
-    return sources
-
-
 def _span(ins: Instruction) -> tuple[int, int, int, int]:
     return (ins.start_line, ins.column, ins.end_line, ins.end_column)
 
@@ -78,7 +59,7 @@ def _stopsignal_source(stage: Stage, path: str) -> str:
     return f"inherited from {setting.image}" if setting.image else "inherited from the base image"
 
 
-def _scripts(chain: LaunchChain, context: BuildContext | None) -> tuple[ScriptLaunch, ...]:
+def _scripts(chain: LaunchChain, files: ImageFiles | None) -> tuple[ScriptLaunch, ...]:
     out: list[ScriptLaunch] = []
     for link in chain.links:
         info = link.script
@@ -88,8 +69,8 @@ def _scripts(chain: LaunchChain, context: BuildContext | None) -> tuple[ScriptLa
         file: str | None = None
         dockerfile_line: int | None = None
         launch_line = info.outcome.line if info.outcome is not None else None
-        if origin is not None and origin.kind == "context" and origin.context_path and context is not None:
-            file = os.path.realpath(os.path.join(context.root, origin.context_path))
+        if origin is not None and origin.kind == "context" and files is not None:
+            file = files.rewrite_path(origin)
         elif origin is not None and origin.content_line is not None and launch_line is not None:
             dockerfile_line = origin.content_line - 1 + launch_line
         runner = None
@@ -113,25 +94,13 @@ def _instructions(model: Model, stage: Stage) -> tuple[tuple[int, int, str, str,
     return tuple(out)
 
 
-def launch_info(
-    text: str, path: str, options: LintOptions, overlay: Mapping[str, str] | None = None
-) -> LaunchInfo | None:
-    """The chain of the stage that runs, or None when the file has no such stage or does not parse."""
-    try:
-        parsed = parse_dockerfile(text)
-        model = build_model(parsed, path)
-        stage = model.target(options.target)
-    except (DockerfileSyntaxError, UnknownTarget):
+def launch_info(result: LintResult) -> LaunchInfo | None:
+    """The chain of the stage that runs, from the lint that just ran."""
+    ctx = result.context
+    view = ctx.dockerfile
+    if view is None:
         return None
-    if stage is None:
-        return None
-    source = Source.of(path)
-    if options.context is not None:
-        context = BuildContext.at(options.context, overlay)
-    else:
-        context = BuildContext.at(discover_context(source.directory, _copy_sources(stage)), overlay)
-    files = DockerfileFiles(model, stage, context, source)
-    chain = build_chain(stage.config, files, ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME)
+    chain, stage = ctx.chain, view.stage
     app = chain.app
     pid1 = chain.pid1
     return LaunchInfo(
@@ -139,10 +108,10 @@ def launch_info(
         chain=tuple(chain.describe()),
         pid1=pid1.describe() if pid1 is not None else None,
         stopsignal=chain.stopsignal,
-        stopsignal_source=_stopsignal_source(stage, path),
+        stopsignal_source=_stopsignal_source(stage, ctx.path),
         app_receives=chain.delivered(app) if app is not None else None,
         has_app=app is not None,
         truncated=chain.truncated,
-        scripts=_scripts(chain, context),
-        instructions=_instructions(model, stage),
+        scripts=_scripts(chain, ctx.files),
+        instructions=_instructions(view.model, stage),
     )
