@@ -48,7 +48,8 @@ class DockerfileFiles:
         path as given, keeping its spelling (`./svc/Dockerfile` -> `./svc/start.sh`)."""
         if origin.kind != "context" or origin.context_path is None or self.context is None:
             return None
-        full = os.path.join(self.context.root, origin.context_path)
+        # Docker reads an absolute COPY source from the context root, as _resolve does.
+        full = os.path.join(self.context.root, posixpath.normpath(origin.context_path).lstrip("/"))
         rel = os.path.relpath(full, self.source.directory)
         joined = os.path.join(os.path.dirname(self.path), rel)  # standard input: rel itself
         return os.path.normpath(joined) if ".." in rel.split(os.sep) else joined

@@ -195,11 +195,13 @@ def _message(ctx: Context, link: Link, what: str) -> tuple[Severity, str]:
             )
         return Severity.ERROR, f"{what}, and the shell stays between Docker and the app. {effect}"
     if verdict.execs is True:
-        return Severity.WARNING, (
-            f"{what} works only by accident: {shell} happens to exec {app} ({verdict.reason}), so the "
-            f"app becomes PID 1 and gets {signal}. A Debian-based image, a redirection, a second "
-            "command or a `trap` would keep the shell as PID 1, and the app would be SIGKILLed "
-            f"{ctx.chain.runtime.after_grace}."
+        # It works (the shell is replaced by the app), so it is hardening advice, never a warning.
+        where = "becomes PID 1" if link.pid1 else "takes the shell's place"
+        return Severity.INFO, (
+            f"{what}: this works only because {shell} execs the final command ({verdict.reason}): "
+            f"{app} {where} and gets {signal}. A redirection, a command after it or a `trap` in the "
+            f"string would keep {shell} in between, and the app would be SIGKILLed "
+            f"{ctx.chain.runtime.after_grace}. Exec form says the same without the shell."
         )
     image = f" ({base.reference})" if base is not None else ""
     return Severity.WARNING, (
@@ -221,8 +223,8 @@ def shell_link_findings(
             continue  # `sh -c "sh -c app"`: the outer shell's finding covers the instruction
         if not owns(origin) or link.verdict is None or link.verdict.explicit:
             continue
-        if ctx.chain.init_before(link) is not None:
-            continue  # an init in front changes what happens: SIG304 reports it
+        if ctx.chain.init_before(link) is not None and link.verdict.execs is not True:
+            continue  # an init in front of a shell that stays: SIG304 reports it
         reported.add(id(origin))
         severity, message = _message(ctx, link, what(link))
         fix, edit = shell_link_fix(ctx, link)

@@ -52,7 +52,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         "so `docker stop` waits out the grace period and SIGKILLs it, and nobody reaps zombie "
         f"processes. Put an init in front {alternatives}, or handle {signal} in the app."
     )
-    yield ctx.link_finding(RULE, link, message, fix=_INIT_FIX)
+    # Whether a runtime ignores the signal depends on its entry file: unread, it is not known.
+    unread = bool(app.handler_patterns) and not link.app_text
+    yield ctx.link_finding(RULE, link, message, severity=Severity.WARNING if unread else None, fix=_INIT_FIX)
 
 
 RULE = Rule(

@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sigcheck.findings import Finding, Severity
+from sigcheck.model.chain import looks_like_script
 from sigcheck.rules.base import Context, Rule
+
+
+def _unread_start(ctx: Context) -> bool:
+    """The chain reaches a script sigcheck could not read, or a program named like one that
+    is not in the build context (unpacked by a RUN, from an image)."""
+    for link in ctx.chain.links:
+        if link.role == "script" and link.script is not None and link.script.analysis is None:
+            return True
+    app = ctx.chain.app
+    return app is not None and app.app is None and looks_like_script(app.program)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     if any(link.role == "init" for link in ctx.chain.links):
         return
+    if _unread_start(ctx):
+        return  # the program that starts could start the init: say nothing sigcheck cannot see
     if ctx.files is None:
         return
     for init, span in ctx.files.installed_inits():

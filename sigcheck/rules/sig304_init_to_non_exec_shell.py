@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sigcheck.edits import script_exec_edit
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.chain import Link
+from sigcheck.rules.apps import handles_in_code
 from sigcheck.rules.base import Context, Rule
 from sigcheck.rules.shell_wrapper import shell_link_fix
 
@@ -19,6 +20,16 @@ def _stays(link: Link) -> bool:
     return False
 
 
+def _dies_at_once(ctx: Context, signal: str) -> bool:
+    """The app ends as soon as the signal reaches it: a runtime (Python, Node) whose entry
+    file was read and installs no handler, so there is no slow shutdown to cut short."""
+    app = ctx.chain.app
+    known = app.app if app is not None else None
+    if app is None or known is None or known.handles_signals or not known.handler_patterns:
+        return False
+    return bool(app.app_text) and not handles_in_code(app, signal)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     signal = ctx.chain.stopsignal
     for link in ctx.chain.links:
@@ -26,6 +37,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         if init is None or init.init is None or not _stays(link):
             continue
         shell = link.argv[0]
+        if init.init.group and _dies_at_once(ctx, signal):
+            continue  # the app has no graceful shutdown for the init to cut short
         if init.init.group:
             severity = Severity.WARNING
             effect = (
