@@ -305,6 +305,15 @@ class _Resolver:
                 return path, origin
         return None
 
+    def locate_script(self, operand: str) -> tuple[str, FileOrigin] | None:
+        """The file `sh FILE` / `bash FILE` reads: FILE relative to WORKDIR (dash and ash
+        open it as given; bash looks along PATH only when that fails)."""
+        path = posixpath.normpath(posixpath.join(self.config.workdir, operand))
+        origin = self.files.locate(path)
+        if origin is not None:
+            return path, origin
+        return None if "/" in operand else self.locate(operand)
+
     def read(self, origin: FileOrigin) -> tuple[str | None, str | None]:
         """(text, problem); the problem is None when the text could be read."""
         return self.files.read(origin)
@@ -393,11 +402,11 @@ def build_chain(
                 while script_at < len(args) and args[script_at].text.startswith("-"):
                     script_at += 1
                 if resolver is not None and script_at < len(args):
-                    link, next_args, pid1_next = _script_link(
+                    found, next_args, pid1_next = _script_link(
                         resolver, args, script_at, pid1, origin, program, seen_scripts
                     )
-                    if link is not None:
-                        links.append(link)
+                    if found:
+                        links.extend(found)
                         if next_args is None:
                             break
                         args, i, pid1 = next_args, 0, pid1_next
@@ -463,9 +472,9 @@ def build_chain(
             i = len(ep.argv)
             continue
         if resolver is not None and name not in SHELL_NAMES:
-            link, next_args, pid1_next = _script_link(resolver, args, i, pid1, origin, None, seen_scripts)
-            if link is not None:
-                links.append(link)
+            found, next_args, pid1_next = _script_link(resolver, args, i, pid1, origin, None, seen_scripts)
+            if found:
+                links.extend(found)
                 if next_args is None:
                     break
                 args, i, pid1 = next_args, 0, pid1_next
@@ -520,6 +529,26 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
     return Link("app", argv, pid1, None, origin, app=app, app_text=text)
 
 
+def _shebang_init(shebang: tuple[str, ...] | None) -> tuple[tuple[str, ...], Init, str] | None:
+    """(the init's words, the init, the shell it runs) when the interpreter line starts an
+    init: `#!/usr/bin/dumb-init /bin/sh`, `#!/usr/bin/env -S tini -- sh`.
+
+    Linux passes everything after the interpreter as one argument (binfmt_script), so
+    `#!/sbin/tini -- /bin/sh` hands tini the single word "-- /bin/sh" and the container
+    fails to start; only a lone argument, or `env -S` (which splits it), starts the init."""
+    if not shebang:
+        return None
+    words = shebang
+    if posixpath.basename(words[0]) == "env" and len(words) > 2 and words[1] in ("-S", "--split-string"):
+        words = words[2:]
+    elif len(words) != 2:
+        return None
+    init = identify_init(words)
+    if init is None or init.command_start is None or init.command_start >= len(words):
+        return None
+    return words[: init.command_start], init, words[init.command_start]
+
+
 def _script_link(
     resolver: _Resolver,
     args: list[Arg],
@@ -528,33 +557,42 @@ def _script_link(
     origin: Command | None,
     interpreter: str | None,
     seen: set[str],
-) -> tuple[Link | None, list[Arg] | None, bool]:
-    """A link for the script at args[at], the args the chain continues with, and their PID-1 status."""
+) -> tuple[list[Link], list[Arg] | None, bool]:
+    """The links for the script at args[at] (an init from its interpreter line first),
+    the args the chain continues with, and their PID-1 status."""
     program = args[at].text
-    located = resolver.locate(program)
+    located = resolver.locate_script(program) if interpreter else resolver.locate(program)
     if located is None:
-        return None, None, pid1
+        return [], None, pid1
     path, file_origin = located
     argv = tuple(a.text for a in args[: at + 1]) if interpreter else (program,)
     text, problem = resolver.read(file_origin)
     missing = text is None and resolver.files.missing(file_origin)
     if text is None:
         if (missing or file_origin.kind == "image") and not looks_like_script(path):
-            return None, None, pid1  # a binary from an image, or built before `docker build`: the app
+            return [], None, pid1  # a binary from an image, or built before `docker build`: the app
         info = ScriptInfo(path, file_origin, None, None, problem, missing, interpreter)
-        return Link("script", argv, pid1, None, origin, script=info), None, pid1
+        return [Link("script", argv, pid1, None, origin, script=info)], None, pid1
     from sigcheck.shell.script import analyse_script
 
     analysis = analyse_script(text, tuple(a.text for a in args[at + 1 :]))
-    shell = _shell_of_script(resolver, analysis, interpreter)
+    started = _shebang_init(analysis.shebang) if interpreter is None else None
+    before: list[Link] = []
+    if started is not None:
+        init_words, init, shell_program = started
+        before.append(Link("init", init_words, pid1, False, origin, init=init))
+        pid1 = False  # the kernel runs the init as the process; the script is its child
+        shell = resolver.files.shell_of(shell_program, resolver.config.family)
+    else:
+        shell = _shell_of_script(resolver, analysis, interpreter)
     if shell is None and interpreter is None:
-        return None, None, pid1  # not a shell script (a binary, python...): the app
+        return [], None, pid1  # not a shell script (a binary, python...): the app
     outcome = _primary(analysis)
     info = ScriptInfo(path, file_origin, analysis, outcome, None, False, interpreter)
     execs = None if outcome is None else outcome.kind == "exec"
     link = Link("script", argv, pid1, execs, origin, shell=shell, script=info)
     if outcome is None or path in seen:
-        return link, None, pid1
+        return [*before, link], None, pid1
     seen.add(path)
     next_args = _substitute(outcome.words, args[at + 1 :], origin)
-    return link, next_args, pid1 and outcome.kind == "exec"
+    return [*before, link], next_args, pid1 and outcome.kind == "exec"
