@@ -114,12 +114,17 @@ def written_by_run(ins: Instruction, path: str, workdir: str) -> tuple[str, int 
         if node.type == "redirected_statement":
             ordered.append(node)
         stack.extend(reversed(node.children))
+    writes: list[tuple[int, Node, Node]] = []
     for node in ordered:
         body = node.child_by_field_name("body")
+        # tree-sitter-bash attaches the redirection of `a && b >> f` to the list; it is b's.
         while body is not None and body.type == "list":
             body = body.named_children[-1] if body.named_children else None
-        if body is None or body.type != "command":
-            continue
+        if body is not None and body.type == "command":
+            writes.append((body.start_byte, node, body))
+    # In the order the shell runs them: `echo a > f && echo b >> f` nests the first write
+    # innermost, so the tree's order would put the append before the write it extends.
+    for _, node, body in sorted(writes, key=lambda w: w[0]):
         heredoc = next((c for c in node.children if c.type == "heredoc_redirect"), None)
         # tree-sitter-bash nests `> file` inside the heredoc when it follows `<<EOF`.
         redirects = [c for c in node.children if c.type == "file_redirect"]
