@@ -176,3 +176,21 @@ def test_version_query_is_not_a_long_running_app() -> None:
 )
 def test_pnpm_runs_a_script_of_any_name(argv: tuple[str, ...], found: bool) -> None:
     assert (identify_launcher(argv) is not None) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[uwsgi]\nmodule = app\ndie-on-term = true\n", {"--die-on-term"}),
+        ("[uwsgi]\ndie-on-term\nmaster = 1\n", {"--die-on-term", "--master"}),
+        ("[uwsgi]\ndie-on-term = false\n", set()),
+        ("[uwsgi]\n; die-on-term = true\n", set()),
+        ("[other]\ndie-on-term = true\n[uwsgi]\nhttp = :80\n", set()),
+        ("uwsgi:\n  die-on-term: true\n", {"--die-on-term"}),
+    ],
+)
+def test_uwsgi_config_options(text: str, expected: set[str]) -> None:
+    from sigcheck.load.app_config import enabled_options
+
+    assert enabled_options(text) >= expected
+    assert "--die-on-term" not in enabled_options(text) or "--die-on-term" in expected

@@ -14,6 +14,7 @@ is a question asked of this chain; none re-parses text.
 import posixpath
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from sigcheck.load.app_config import CONFIG_FLAGS, enabled_options
 from sigcheck.model.baseimages import shell_implementation, shell_label
 from sigcheck.model.files import DEFAULT_PATH, FileOrigin, ImageFiles
 from sigcheck.model.image import Command, ImageConfig
@@ -130,6 +131,8 @@ class Link(NamedTuple):
     supervisor: Supervisor | None = None
     app: App | None = None
     app_text: str | None = None  # the app's entry file, when it is in the build context
+    app_config: str | None = None  # the app's own config file the command names, when it was read
+    config_options: frozenset[str] = frozenset()  # the options that file turns on (`--die-on-term`)
 
     @property
     def program(self) -> str:
@@ -160,7 +163,9 @@ class Link(NamedTuple):
         elif self.role == "init" and self.init is not None:
             text += " (init, signals the process group)" if self.init.group else " (init)"
         elif self.role == "app" and self.app is not None:
-            text += f" ({self.app.label})"
+            text += (
+                f" ({self.app.label}, reads {self.app_config})" if self.app_config else f" ({self.app.label})"
+            )
         if self.pid1:
             text += " [PID 1]"
         return text
@@ -526,7 +531,37 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
                 located = resolver.locate(entry if entry.startswith("/") else "./" + entry)
                 if located is not None:
                     text = resolver.read(located[1])[0]
+        config = _config_file(app.id, argv) if app is not None else None
+        found = resolver.locate(config if config.startswith("/") else "./" + config) if config else None
+        content = resolver.read(found[1])[0] if found is not None else None
+        if found is not None and content is not None:
+            options = enabled_options(content)
+            return Link(
+                "app",
+                argv,
+                pid1,
+                None,
+                origin,
+                app=app,
+                app_text=text,
+                app_config=found[0],
+                config_options=options,
+            )
     return Link("app", argv, pid1, None, origin, app=app, app_text=text)
+
+
+def _config_file(app_id: str, argv: tuple[str, ...]) -> str | None:
+    """The config file the command names: `uwsgi --ini FILE`, or `uwsgi FILE.ini`."""
+    flags = CONFIG_FLAGS.get(app_id)
+    if flags is None:
+        return None
+    for index, word in enumerate(argv[1:], start=1):
+        name, eq, value = word.partition("=")
+        if name in flags:
+            return value if eq else (argv[index + 1] if index + 1 < len(argv) else None)
+        if not word.startswith("-") and word.endswith((".ini", ".yaml", ".yml", ".json", ".xml")):
+            return word
+    return None
 
 
 def _shebang_init(shebang: tuple[str, ...] | None) -> tuple[tuple[str, ...], Init, str] | None:

@@ -46,8 +46,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         edit = stopsignal_edit(ctx, "SIGINT", link)
         yield ctx.finding(RULE, where, message, severity=Severity.ERROR, fix="STOPSIGNAL SIGINT", edit=edit)
         return
-    if app.id == "uwsgi" and signal == "SIGTERM" and app.term_flag and app.term_flag in link.argv:
-        return
+    term_flag = app.term_flag if app.id == "uwsgi" and signal == "SIGTERM" else None
+    if term_flag and (term_flag in link.argv or term_flag in link.config_options):
+        return  # --die-on-term on the command line or in the config file it reads
     if app.graceful == signal:
         return
     reason = app.avoid_reason(signal)
@@ -72,11 +73,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         message += f" The base image already sets STOPSIGNAL {inherited}; this line overrides it."
     if app.note:
         message += f" Also: {app.note}."
-    fix = (
-        f"STOPSIGNAL {wanted}"
-        if wanted
-        else (f"add {app.term_flag} to the command" if app.term_flag else None)
-    )
+    if wanted:
+        fix: str | None = f"STOPSIGNAL {wanted}"
+    elif app.term_flag and link.app_config:
+        fix = f"add {app.term_flag} to the command, or `{app.term_flag[2:]} = true` to {link.app_config}"
+    else:
+        fix = f"add {app.term_flag} to the command" if app.term_flag else None
     edit = stopsignal_edit(ctx, wanted, link) if wanted else None
     yield ctx.finding(RULE, where, message, severity=severity, fix=fix, edit=edit)
 
