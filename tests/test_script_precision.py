@@ -194,3 +194,37 @@ def test_uwsgi_config_options(text: str, expected: set[str]) -> None:
 
     assert enabled_options(text) >= expected
     assert "--die-on-term" not in enabled_options(text) or "--die-on-term" in expected
+
+
+@pytest.mark.parametrize(
+    ("env", "default_kind"),
+    [
+        ((), "exec"),  # unset in the image: `[ -n "$APP_USER" ]` is false by default
+        ((("APP_USER", "app"),), "foreground"),
+        ((("APP_USER", ""),), "exec"),
+        (None, None),  # no ENV known: the test is not decided, both paths stay
+    ],
+)
+def test_a_branch_on_an_env_variable_is_decided_by_the_image_env(
+    env: tuple[tuple[str, str], ...] | None, default_kind: str | None
+) -> None:
+    from sigcheck.shell.script import analyse_script
+
+    text = '#!/bin/sh\nif [ -n "$APP_USER" ]; then\n  su-exec "$APP_USER" "$@"\nelse\n  exec "$@"\nfi\n'
+    outcomes = analyse_script(text, ("server",), env).outcomes
+    taken = {o.kind for o in outcomes if o.default_path}
+    if default_kind is None:
+        assert taken == {"exec", "foreground"}
+    else:
+        assert taken == {default_kind}
+
+
+def test_a_variable_the_script_assigns_is_not_decided_by_the_env() -> None:
+    from sigcheck.shell.script import analyse_script
+
+    text = (
+        '#!/bin/sh\nAPP_USER="${APP_USER:-app}"\n'
+        'if [ -z "$APP_USER" ]; then\n  exec "$@"\nfi\nsu-exec x "$@"\n'
+    )
+    taken = {o.kind for o in analyse_script(text, ("server",), ()).outcomes if o.default_path}
+    assert "foreground" in taken

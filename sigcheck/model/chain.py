@@ -610,7 +610,8 @@ def _script_link(
         return [Link("script", argv, pid1, None, origin, script=info)], None, pid1
     from sigcheck.shell.script import analyse_script
 
-    analysis = analyse_script(text, tuple(a.text for a in args[at + 1 :]))
+    env = tuple(sorted(resolver.config.env.items()))
+    analysis = analyse_script(text, tuple(a.text for a in args[at + 1 :]), env)
     started = _shebang_init(analysis.shebang) if interpreter is None else None
     before: list[Link] = []
     if started is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -314,8 +315,12 @@ MAX_DEPTH = 32  # nesting of subshells, branches and function calls the walker f
 
 
 class _Walker:
-    def __init__(self, root: Node, args: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self, root: Node, args: tuple[str, ...] | None = None, env: tuple[tuple[str, str], ...] | None = None
+    ) -> None:
         self.args = args  # the script's arguments, when the chain knows them
+        # The image's ENV, when the chain knows it: a variable it does not set is unset by default.
+        self.env = dict(env) if env is not None else None
         self.calling: set[str] = set()  # functions being walked: a recursive call is not followed
         self.memo: dict[tuple[object, ...], _Path] = {}
         self.budget = 20_000  # statements walked at most: functions calling functions can explode
@@ -345,6 +350,24 @@ class _Walker:
         traps: list[TrapInfo] = []
         path = self.walk(statements, positional, traps)
         return path.ended_outcomes + [o.but(traps=tuple(traps)) for o in _settle(path.running)]
+
+    def runs_args(self, words: tuple[str, ...]) -> bool:
+        """The command runs the script's own arguments (the image's CMD, the app), as
+        `chroot --userspec=u:g / "$@"` does on a branch the default path skips."""
+        args = self.args
+        if not args:
+            return False
+        if any(word in ALL_ARGS for word in words[1:]):
+            return True  # `"$@"` still unexpanded: the arguments the script was given
+        n = len(args)
+        return any(words[i : i + n] == args for i in range(1, len(words) - n + 1))
+
+    def variable(self, name: str) -> str | None:
+        """The value `$name` has where the script tests it, when that is certain: the image's
+        ENV (unset there: empty), unless the script assigns it itself."""
+        if self.env is None or name in self.values or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            return None
+        return self.env.get(name, "")
 
     def assign(self, node: Node) -> None:
         """Record `NAME=value` (also under local/readonly/export/declare) when the value is literal."""
@@ -529,7 +552,8 @@ class _Walker:
                 decided = False  # a branch certainly taken has been walked: the rest are not taken
                 jobs = [o for o in running if o.kind == "background"]
                 for condition, statements in branches:
-                    verdict = _evaluate(condition, _first(positional, self.args)) if condition else None
+                    first = _first(positional, self.args)
+                    verdict = _evaluate(condition, first, self.variable) if condition else None
                     if verdict is False or decided:
                         # Not taken with the image's own arguments, but `docker run IMAGE ARGS` may
                         # take it. There it is a one-shot task (`app:init`, `backup`, `migrate`),
@@ -538,7 +562,8 @@ class _Walker:
                         ended += [
                             o.but(default_path=False, traps=o.traps or tuple(traps))
                             for o in other.ended_outcomes + _settle(other.running)
-                            if o.default_path and (o.kind == "exec" or _long_running(o.words))
+                            if o.default_path
+                            and (o.kind == "exec" or _long_running(o.words) or self.runs_args(o.words))
                         ]
                         continue
                     # A branch goes on with the jobs already running (`app & ... if x; then wait;
@@ -780,13 +805,14 @@ def _case(condition: str, first: str | None) -> bool | None:
     return any(fnmatchcase(first, p.replace('"', "").replace("'", "")) for p in patterns)
 
 
-def _evaluate(condition: str, first: str | None) -> bool | None:
+def _evaluate(
+    condition: str, first: str | None, variable: Callable[[str], str | None] = lambda _name: None
+) -> bool | None:
     """Decide an `if` condition about $1 (`[ "${1#-}" != "$1" ]`, `[ "$1" = web ]`), when
-    the script's first argument is known; None for anything else."""
+    the script's first argument is known, or about a variable the image's ENV decides
+    (`[ -n "$APP_USER" ]`); None for anything else."""
     if condition.startswith(_CASE):
         return _case(condition, first)
-    if first is None:
-        return None
     # `test` joins with -a/-o inside one bracket, the shell with &&/|| between them.
     condition = re.sub(r"\s-a\s", " && ", re.sub(r"\s-o\s", " || ", condition))
     parts = re.split(r"\s(\|\||&&)\s", condition)
@@ -796,7 +822,7 @@ def _evaluate(condition: str, first: str | None) -> bool | None:
         if part in ("||", "&&"):
             operator = part
             continue
-        result = _test(part, first)
+        result = _test(part, first, variable)
         if operator is None:
             value = result
         elif operator == "||":
@@ -808,7 +834,20 @@ def _evaluate(condition: str, first: str | None) -> bool | None:
     return value
 
 
-def _test(text: str, first: str) -> bool | None:
+_EMPTINESS = re.compile(
+    r"""^\s*(?:\[\[?|test)\s+(-[nz])\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\s*\]?\]?\s*$"""
+)
+
+
+def _test(text: str, first: str | None, variable: Callable[[str], str | None]) -> bool | None:
+    emptiness = _EMPTINESS.match(text)
+    if emptiness is not None:
+        value = variable(emptiness.group(2))
+        if value is None:
+            return None
+        return bool(value) if emptiness.group(1) == "-n" else not value
+    if first is None:
+        return None
     for pattern, kind in _TESTS:
         m = pattern.search(text)
         if m is None:
@@ -868,12 +907,15 @@ def _substitute(words: tuple[str, ...], positional: tuple[str, ...] | None) -> t
 
 
 @lru_cache(maxsize=256)
-def analyse_script(text: str, args: tuple[str, ...] | None = None) -> ScriptAnalysis:
+def analyse_script(
+    text: str, args: tuple[str, ...] | None = None, env: tuple[tuple[str, str], ...] | None = None
+) -> ScriptAnalysis:
     """Every path out of the script; `args` are its arguments when known (they decide
-    `if [ "${1#-}" != "$1" ]; then set -- app "$@"; fi` and follow `shift`)."""
+    `if [ "${1#-}" != "$1" ]; then set -- app "$@"; fi` and follow `shift`), `env` the
+    image's ENV (it decides `[ -n "$VAR" ]`)."""
     shebang, crlf = shebang_of(text)
     tree = parse_shell(text.replace("\r\n", "\n"))
-    walker = _Walker(tree.root_node, args)
+    walker = _Walker(tree.root_node, args, env)
     top = [s for s in walker.statements(tree.root_node) if s.type != "function_definition"]
     # Paths that share a prefix report the same command once.
     outcomes = list(dict.fromkeys(walker.outcomes(top, None)))
