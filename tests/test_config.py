@@ -16,7 +16,8 @@ from sigcheck.findings import Severity
 from sigcheck.lint import FileReport, LintOptions
 
 SHELL_CMD = "FROM debian:bookworm-slim\nCOPY server /usr/local/bin/server\nCMD server --port 8080\n"
-ALPINE_ENTRYPOINT = "FROM alpine:3.20\nCOPY server /app/server\nENTRYPOINT /app/server\n"  # SIG101 warning
+# SIG101 warning: an unknown base image, so sigcheck cannot tell which /bin/sh it has.
+UNKNOWN_SHELL_ENTRYPOINT = "FROM mycorp/base:2.1\nCOPY server /app/server\nENTRYPOINT /app/server\n"
 
 
 def _write(path: Path, text: str) -> Path:
@@ -29,7 +30,7 @@ def _write(path: Path, text: str) -> Path:
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "project"
     _write(root / "Dockerfile", SHELL_CMD)
-    _write(root / "web" / "Dockerfile", ALPINE_ENTRYPOINT)
+    _write(root / "web" / "Dockerfile", UNKNOWN_SHELL_ENTRYPOINT)
     monkeypatch.chdir(root)
     return root
 

@@ -198,7 +198,10 @@ def test_newline_in_a_file_name_keeps_the_text_heading_one_line(odd_names: Path)
 
 @given(
     st.text(
-        st.characters(blacklist_categories=()) | st.characters(min_codepoint=0xDC80, max_codepoint=0xDCFF)
+        # Every character but surrogates, plus the lone surrogates surrogateescape makes of
+        # undecodable bytes (U+DC80-U+DCFF): no input text holds any other (Hypothesis found \ud800).
+        st.characters(blacklist_categories=("Cs",))
+        | st.characters(min_codepoint=0xDC80, max_codepoint=0xDCFF)
     )
 )
 def test_printable_leaves_no_control_character(text: str) -> None:
