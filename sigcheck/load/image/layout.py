@@ -228,6 +228,11 @@ def _oci_images(store: Store, platform: Platform | None, limits: Limits) -> list
         name = _name_of(desc)
         key = f"name:{name}" if name else ("platforms" if _platform_of(desc) else f"entry:{number}")
         groups.setdefault(key, []).append(desc)
+    flat = groups.pop("platforms", [])
+    if flat and len({str(_platform_of(d)) for d in flat}) == len(flat):
+        groups["platforms"] = flat
+    elif flat:  # two of one platform: not one image for several platforms, but images
+        groups.update((f"flat:{number}", [desc]) for number, desc in enumerate(flat))
     images = []
     for group in groups.values():
         desc = group[0] if len(group) == 1 else _choose(group, platform, "index.json")
