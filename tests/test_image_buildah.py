@@ -133,11 +133,11 @@ def _walk(files: LayerFiles, directory: str = "/") -> Iterator[Item]:
             yield from _walk(files, path)
 
 
-def _view(path: str) -> tuple[object, ...]:
+def _view(path: str) -> tuple[tuple[object, ...], list[Item], str | None, dict[str, str]]:
     with open_images(path) as archive:
         [image] = archive.images
         config = image.config
-        # buildah adds its version label; Env may carry a default PATH from buildah.
+        # buildah adds its version label.
         labels = {k: v for k, v in config.labels.items() if k != "io.buildah.version"}
         facts = (image.name.removeprefix("localhost/"), config.entrypoint, config.cmd, config.stop_signal,
                  config.working_dir, config.env, config.user, labels, image.platform, len(image.files.layers))
