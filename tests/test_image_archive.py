@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -448,6 +449,25 @@ def test_member_counts_json_sizes_and_nesting_are_bounded(tmp_path: Path) -> Non
     with tarfile.open(fileobj=huge, mode="w", format=tarfile.PAX_FORMAT) as tar:
         tar.addfile(info, io.BytesIO(b""))
     _fails(write(tmp_path, huge.getvalue() + archive_bytes(docker_members([spec()]))), "extended header")
+
+
+def test_pax_headers_that_would_take_quadratic_time_are_refused_at_once(tmp_path: Path) -> None:
+    """CPython 3.11.7's pax parsing takes ~10 s on 64 KiB of digits (CVE-2024-6232)."""
+    for records in (b"1" * 60_000, b"60014 comment=" + b"7" * 60_000 + b"\n", b"5 no-equals-sign\n"):
+        info = tarfile.TarInfo("././@PaxHeader")
+        info.type, info.size = tarfile.XHDTYPE, len(records)
+        header = info.tobuf(tarfile.USTAR_FORMAT) + records + b"\x00" * (-len(records) % 512)
+        for compression in (None, "gzip"):
+            data = layer(file("lib/low.txt", "x"))
+            evil = spec(layers=[compress(header, None) + data], compression=compression)
+            started = time.perf_counter()
+            _fails(write(tmp_path, oci_archive([evil])), "refused tar header")
+            assert time.perf_counter() - started < 1.0
+    # A long but well-formed pax header (a long path) is read.
+    long_name = "lib/" + "d" * 200 + "/low.txt"
+    deep = spec(layers=[layer(file(long_name, "deep"))])
+    with open_images(write(tmp_path, oci_archive([deep]))) as archive:
+        assert archive.images[0].files.read_text(long_name) == "deep"
 
 
 def test_truncated_archives_fail_or_read_the_same(tmp_path: Path) -> None:
