@@ -198,7 +198,10 @@ def test_a_multi_platform_index_without_the_platform_is_an_error(tmp_path: Path)
 
 
 def _files_of(tmp_path: Path, *layers: bytes, compression: str | None = None):  # type: ignore[no-untyped-def]
-    archive = open_images(write(tmp_path, oci_archive([spec(layers=list(layers), compression=compression)])))
+    # A name of its own: a test may keep two open.
+    name = f"files-{len(list(tmp_path.iterdir()))}.tar"
+    data = oci_archive([spec(layers=list(layers), compression=compression)])
+    archive = open_images(write(tmp_path, data, name))
     return archive.images[0].files
 
 
@@ -225,6 +228,14 @@ def test_whiteouts_opaque_directories_and_replacements(tmp_path: Path, compressi
     assert files.listdir("/etc") == ["a", "b"]
     with pytest.raises(LoadError, match="no such file"):
         files.read_text("/srv/keep")
+
+
+def test_an_opaque_root_hides_every_lower_layer(tmp_path: Path) -> None:
+    files = _files_of(tmp_path, layer(file("etc/a", "a"), file("b", "b")),
+                      layer(file(".wh..wh..opq", ""), file("c", "c")))
+    assert files.listdir("/") == ["c"]
+    assert not files.exists("/etc/a")
+    assert not files.exists("/b")
 
 
 def test_hard_links_within_a_layer_and_to_a_lower_one(tmp_path: Path) -> None:
@@ -277,6 +288,37 @@ def test_symlinks_resolve_inside_the_image_root(tmp_path: Path) -> None:
     assert link.link == "dash"
     assert files.lookup("/dangling") is None
     assert files.listdir("/bin") == ["dash", "sh"]
+
+
+def test_long_link_targets_and_long_paths_cost_little(tmp_path: Path) -> None:
+    # 40 hops of a 4,000-byte target of `x/` components: without bounds the walk is quadratic.
+    target = "/".join(["x"] * 2000)
+    links = [symlink(f"l{n}", f"/l{n + 1}") for n in range(39)]
+    files = _files_of(tmp_path, layer(symlink("long", target), *links, symlink("l39", target),
+                                      symlink("huge", "a/" * 3000)))
+    deep = "/".join(["d"] * 1500)
+    chain = _files_of(tmp_path, layer(file(f"{deep}/f", "bottom"), symlink("up", deep)),
+                      layer(file("other", "")))
+    started = time.perf_counter()
+    for _ in range(40):
+        assert chain.read_text("/up/f") == "bottom"
+    assert files.lookup("/long") is None
+    assert files.lookup("/l0") is None
+    assert files.lookup("/huge") is None  # longer than PATH_MAX: ENAMETOOLONG
+    with pytest.raises(LoadError, match="path too long"):
+        files.realpath("/" + "d/" * 3000)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_a_layout_directory_keeps_one_handle_per_blob(tmp_path: Path) -> None:
+    root = write_dir(str(tmp_path / "oci"), oci_members([spec(compression="gzip")]))
+    with open_images(root, limits=Limits(cache_layer_bytes=0)) as archive:
+        files = archive.images[0].files
+        files.read_text("/lib/low.txt")
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(200):  # each read decompresses its layer again (no cache)
+            assert files.read_text("/lib/low.txt") == "from the lowest layer"
+        assert len(os.listdir("/proc/self/fd")) == before
 
 
 def test_devices_fifos_and_directories_are_not_read(tmp_path: Path) -> None:
@@ -428,8 +470,11 @@ def test_compression_bombs_stop_at_the_bound(tmp_path: Path) -> None:
         path = write(tmp_path, oci_archive([spec(layers=[bomb], compression=kind)]))
         _fails(path, "a compression bomb", limits=Limits(layer_ratio=20))
         _fails(path, "decompresses to more than 1000000 bytes", limits=Limits(layer_bytes=1_000_000))
-    outer = compress(b"\x00" * (50 * 1024 * 1024), "gzip")
+    outer = compress(b"\x00" * (80 * 1024 * 1024), "gzip")
     _fails(write(tmp_path, outer), "more than 1000000 bytes", limits=Limits(layer_bytes=1_000_000))
+    # On a pipe the size is unknown: the ratio is checked as the output grows.
+    with pytest.raises(ImageError, match=r"^-: the gzip archive decompresses to more than 200 times"):
+        open_images("-", stdin=io.BytesIO(outer))
 
 
 def test_member_counts_json_sizes_and_nesting_are_bounded(tmp_path: Path) -> None:

@@ -136,7 +136,7 @@ def _spooled_tar(source: BinaryIO, limits: Limits) -> tuple[BinaryIO, Store]:
                 spool.write(chunk)
         else:
             raw = _Prefixed(head, source)
-            inflate = Inflate(raw, kind, limits.layer_bytes, f"the {kind} archive")
+            inflate = Inflate(raw, kind, limits.layer_bytes, f"the {kind} archive", limits.layer_ratio)
             while chunk := inflate.read(CHUNK):
                 spool.write(chunk)
         spool.flush()

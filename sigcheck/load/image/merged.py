@@ -21,6 +21,7 @@ from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError
 from sigcheck.load.image.errors import Limits
 from sigcheck.load.image.guard import converted
 from sigcheck.load.image.layer import FileEntry, Layer
+from sigcheck.load.image.paths import Unresolvable, resolve
 
 __all__ = ["LayerFiles", "decode_text"]
 
@@ -36,10 +37,6 @@ def _guarded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class _Loop(Exception):
-    pass
-
-
 def decode_text(data: bytes) -> str:
     """Text as sigcheck reads any file (sigcheck/load/files.py): UTF-8, no NUL."""
     if b"\x00" in data:
@@ -48,13 +45,6 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LoadError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
-
-
-def _ancestors(path: str) -> Iterator[str]:
-    parent = posixpath.dirname(path)
-    while parent != "/":
-        yield parent
-        parent = posixpath.dirname(parent)
 
 
 class LayerFiles:
@@ -70,23 +60,12 @@ class LayerFiles:
 
     # -- the merge ------------------------------------------------------------
 
-    def _hides(self, layer: Layer, path: str) -> bool:
-        """Whether `layer` hides what the layers below it have at `path`."""
-        if path in layer.whiteouts:
-            return True
-        for parent in _ancestors(path):
-            if parent in layer.whiteouts or parent in layer.opaque:
-                return True
-            entry = layer.entries.get(parent)
-            if entry is not None and entry.kind != "dir":
-                return True
-        return False
-
     def _raw(self, path: str, top: int | None = None) -> FileEntry | None:
         """The entry at `path` (no symlink in it is followed), from layer `top` down."""
         if path == "/":
             return FileEntry("/", "dir", 0o40755, 0, 0, 0, None, 0)
         implicit: FileEntry | None = None
+        parent = posixpath.dirname(path)
         start = len(self.layers) - 1 if top is None else top
         for number in range(start, -1, -1):
             layer = self.layers[number].index()
@@ -95,7 +74,7 @@ class LayerFiles:
                 if not entry.implicit:
                     return self._hardlinked(entry)
                 implicit = implicit or entry
-            if self._hides(layer, path):
+            if path in layer.whiteouts or layer.hides_under(parent):
                 break
         return implicit
 
@@ -109,32 +88,12 @@ class LayerFiles:
         return entry._replace(size=target.size, data_offset=target.data_offset, layer=target.layer,
                               link=target.path)
 
+    def _link_at(self, path: str) -> str | None:
+        entry = self._raw(path)
+        return entry.link if entry is not None and entry.kind == "symlink" else None
+
     def _resolve(self, path: str, follow_last: bool) -> str:
-        todo = [p for p in path.split("/") if p not in ("", ".")]
-        todo.reverse()
-        done: list[str] = []
-        hops = 0
-        while todo:
-            part = todo.pop()
-            if part == "..":
-                if done:
-                    done.pop()
-                continue
-            candidate = "/" + "/".join([*done, part])
-            if not todo and not follow_last:
-                done.append(part)
-                break
-            entry = self._raw(candidate)
-            if entry is None or entry.kind != "symlink" or entry.link is None:
-                done.append(part)
-                continue
-            hops += 1
-            if hops > self._hops:
-                raise _Loop
-            if entry.link.startswith("/"):
-                done = []
-            todo.extend(reversed([p for p in entry.link.split("/") if p not in ("", ".")]))
-        return "/" + "/".join(done)
+        return resolve(path, self._link_at, self._hops, follow_last)
 
     # -- the public questions ----------------------------------------------------
 
@@ -146,7 +105,7 @@ class LayerFiles:
             return None
         try:
             return self._raw(self._resolve(path, follow_symlinks))
-        except _Loop:
+        except Unresolvable:
             return None
 
     def exists(self, path: str) -> bool:
@@ -166,8 +125,8 @@ class LayerFiles:
         """`path` with every symlink resolved inside the image (LoadError on a loop)."""
         try:
             return self._resolve(path, True)
-        except _Loop:
-            raise LoadError("symlink loop") from None
+        except Unresolvable as exc:
+            raise LoadError(f"{exc}") from None
 
     @_guarded
     def listdir(self, path: str) -> list[str]:
@@ -187,7 +146,7 @@ class LayerFiles:
                 if name not in hidden:
                     seen.add(name)
             hidden.update(layer.whiteouts_in(directory))
-            if directory in layer.opaque or (directory != "/" and self._hides(layer, directory)):
+            if layer.hides_under(directory):
                 break
         return sorted(seen)
 
@@ -198,8 +157,8 @@ class LayerFiles:
         self.reads.add(path)
         try:
             entry = self._raw(self._resolve(path, True))
-        except _Loop:
-            raise LoadError("symlink loop") from None
+        except Unresolvable as exc:
+            raise LoadError(f"{exc}") from None
         if entry is None:
             raise LoadError("no such file")
         if entry.kind == "dir":

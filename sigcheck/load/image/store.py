@@ -14,6 +14,7 @@ import stat
 from typing import BinaryIO
 
 from sigcheck.load.image.errors import Limits
+from sigcheck.load.image.paths import Unresolvable, resolve
 from sigcheck.load.image.streams import Bad, Section
 from sigcheck.load.image.tarscan import clean_member_name, iter_members
 
@@ -53,32 +54,13 @@ class TarStore(Store):
                 if target is not None:
                     self._files[name] = target
             elif info.issym():
-                self._links[name] = info.linkname
+                self._links["/" + name] = info.linkname
 
     def _resolve(self, name: str) -> str:
-        """Follow symlinks component by component; `..` at the root stays at the root."""
-        todo = [p for p in name.split("/") if p not in ("", ".")]
-        todo.reverse()
-        done: list[str] = []
-        hops = 0
-        while todo:
-            part = todo.pop()
-            if part == "..":
-                if done:
-                    done.pop()
-                continue
-            candidate = "/".join([*done, part])
-            target = self._links.get(candidate)
-            if target is None:
-                done.append(part)
-                continue
-            hops += 1
-            if hops > self._hops:
-                raise Bad(f"symlink loop at {candidate[:100]!r} in the archive")
-            if target.startswith("/"):
-                done = []
-            todo.extend(reversed([p for p in target.split("/") if p not in ("", ".")]))
-        return "/".join(done)
+        try:
+            return resolve(name, self._links.get, self._hops).lstrip("/")
+        except Unresolvable as exc:
+            raise Bad(f"{exc} at {name[:100]!r} in the archive") from None
 
     def open(self, name: str) -> Section | None:
         found = self._files.get(self._resolve(_clean_reference(name)))
@@ -90,7 +72,7 @@ class TarStore(Store):
 class DirStore(Store):
     def __init__(self, root: str) -> None:
         self._root = os.path.realpath(root)
-        self._handles: list[BinaryIO] = []
+        self._handles: dict[str, BinaryIO] = {}  # one per file: layers are opened again to read
 
     def open(self, name: str) -> Section | None:
         path = os.path.realpath(os.path.join(self._root, *_clean_reference(name).split("/")))
@@ -103,12 +85,14 @@ class DirStore(Store):
         if not stat.S_ISREG(info.st_mode):
             # A FIFO or device would block or never end.
             raise Bad(f"{posixpath.normpath(name)[:100]!r} is not a regular file")
-        handle = open(path, "rb")  # noqa: SIM115 - kept open while the image is read; closed in close()
-        self._handles.append(handle)
+        handle = self._handles.get(path)
+        if handle is None:
+            handle = open(path, "rb")  # noqa: SIM115 - kept open while the image is read; closed in close()
+            self._handles[path] = handle
         return Section(handle, 0, info.st_size)
 
     def close(self) -> None:
-        for handle in self._handles:
+        for handle in self._handles.values():
             handle.close()
         self._handles.clear()
 

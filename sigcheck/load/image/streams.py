@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, Protocol
 __all__ = ["CHUNK", "Bad", "Inflate", "Reader", "Section", "compression_of"]
 
 CHUNK = 256 * 1024
+RATIO_FLOOR = 64 * 1024 * 1024
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -113,10 +114,13 @@ class Inflate:
     starts a new Inflate).
     """
 
-    def __init__(self, raw: Reader, kind: str, limit: int, what: str) -> None:
+    def __init__(self, raw: Reader, kind: str, limit: int, what: str, ratio: int = 0) -> None:
         self._raw = raw
         self._kind = kind
         self._limit = limit
+        # Past RATIO_FLOOR bytes, output above `ratio` times the input read so far is a
+        # bomb: checked as it grows, so a bomb on a pipe stops early too.
+        self._ratio = ratio
         self._what = what
         self.hash = hashlib.sha256()
         self.raw_bytes = 0
@@ -178,9 +182,14 @@ class Inflate:
                 self._next_member()
 
     def _produced(self, out: bytes) -> None:
-        if self._pos + len(self._buf) - self._off + len(out) > self._limit:
+        total = self._pos + len(self._buf) - self._off + len(out)
+        if total > self._limit:
             raise Bad(
                 f"{self._what} decompresses to more than {self._limit} bytes (a compression bomb?)"
+            )
+        if self._ratio and total > RATIO_FLOOR and total > self._ratio * self.raw_bytes:
+            raise Bad(
+                f"{self._what} decompresses to more than {self._ratio} times its size (a compression bomb?)"
             )
         self._buf += out
 
