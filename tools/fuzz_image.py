@@ -50,10 +50,12 @@ from sigcheck.load.image import ImageError, Limits, open_images
 NAMES = ["entrypoint.sh", "bin/sh", "etc/os-release", "app", "app/x", "../x", "/abs", "a/../../b", ".wh.app",
          "app/.wh..wh..opq", ".wh..wh.plnk", "x" * 300, "é/ü", "bin", "./bin/./sh", "", ".", "lib/low.txt"]
 TARGETS = ["/bin/busybox", "busybox", "../../../../etc", "/", ".", "..", "loop", "/loop", "bin/sh", "x" * 200,
-           ""]
-HOSTILE = [None, 0, -1, 2**70, 1.5, True, "", "x" * 5000, [], {}, [[[[[]]]]], "../../../etc/passwd",
-           "sha256:" + "0" * 64, "sha256:zz", "blobs/sha256/../../x", {"a": None}, ["/bin/sh", "-c", "x"],
-           "/dev/zero", "manifest.json"]
+           "", "/".join(["app"] * 1300), "a/" * 2100, "../" * 50 + "bin/sh"]
+HOSTILE: list[Any] = [
+    None, 0, -1, 2**70, 1.5, True, "", "x" * 5000, [], {}, [[[[[]]]]], "../../../etc/passwd",
+    "sha256:" + "0" * 64, "sha256:zz", "blobs/sha256/../../x", {"a": None}, ["/bin/sh", "-c", "x"],
+    "/dev/zero", "manifest.json",
+]
 
 
 def _base_spec(rng: random.Random) -> b.Spec:
@@ -129,8 +131,8 @@ def make_input(seed: int) -> tuple[str, dict[str, bytes] | bytes, Limits | None,
     if level == "layer":
         spec = rng.choice(specs)
         number = rng.randrange(len(spec.layers))
-        members = [_hostile_member(rng) for _ in range(rng.randrange(1, 8))]
-        spec.layers[number] = b.tar_bytes(members + ([] if rng.random() < 0.5 else [b.file("x", "y")]),
+        hostile = [_hostile_member(rng) for _ in range(rng.randrange(1, 8))]
+        spec.layers[number] = b.tar_bytes(hostile + ([] if rng.random() < 0.5 else [b.file("x", "y")]),
                                           fmt=rng.choice([tarfile.PAX_FORMAT, tarfile.GNU_FORMAT]))
     layout = rng.choice(["docker", "docker25", "oci", "nested", "multi", "dir"])
     if layout == "docker":
@@ -162,10 +164,10 @@ def make_input(seed: int) -> tuple[str, dict[str, bytes] | bytes, Limits | None,
                        if n.startswith("blobs/") and members[n][:2] in (b"\x1f\x8b", b"\x28\xb5")]
         if layer_names:
             name = rng.choice(layer_names)
-            data = bytearray(members[name])
+            spoiled = bytearray(members[name])
             for _ in range(rng.randrange(1, 4)):
-                data[rng.randrange(len(data))] = rng.randrange(256)
-            _rehash(members, members[name], bytes(data))
+                spoiled[rng.randrange(len(spoiled))] = rng.randrange(256)
+            _rehash(members, members[name], bytes(spoiled))
     limits = None
     if rng.random() < 0.1:
         limits = Limits(archive_members=rng.randrange(1, 30), layer_entries=rng.randrange(1, 30),
@@ -203,6 +205,11 @@ def _mutate_bytes(rng: random.Random, data: bytearray) -> bytes:
             where = rng.randrange(len(data) + 1)
             data[where:where] = chunk
     return bytes(data)
+
+
+def run(seed: int, scratch: str) -> str:
+    """One input: made from `seed`, opened and explored."""
+    return explore(*make_input(seed), scratch, seed)
 
 
 def explore(how: str, payload: dict[str, bytes] | bytes, limits: Limits | None, platform: str | None,
@@ -284,7 +291,7 @@ def main() -> int:
             began = time.perf_counter()
             signal.setitimer(signal.ITIMER_REAL, args.timeout)
             try:
-                outcome = explore(*make_input(seed), scratch, seed)
+                outcome = run(seed, scratch)
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
             except Hang:
                 key = "hang"
