@@ -483,6 +483,8 @@ def test_member_counts_json_sizes_and_nesting_are_bounded(tmp_path: Path) -> Non
            limits=Limits(archive_members=50))
     crowded = spec(layers=[layer(*(file(f"f{n}", "") for n in range(60))), TOP])
     _fails(write(tmp_path, oci_archive([crowded])), "more than 50 files", limits=Limits(layer_entries=50))
+    deep = spec(layers=[layer(file("/".join(["d"] * 60) + "/f", "")), TOP])  # 60 implicit directories
+    _fails(write(tmp_path, oci_archive([deep])), "more than 50 files", limits=Limits(layer_entries=50))
     deep = spec(config={"Labels": None, "Healthcheck": json.loads("[" * 70 + "]" * 70)})
     _fails(write(tmp_path, oci_archive([deep])), "nests deeper than 64 levels")
     _fails(write(tmp_path, oci_archive([spec()])), "is larger than 100 bytes", limits=Limits(json_bytes=100))

@@ -160,9 +160,7 @@ class Layer:
         kind = _kind(info)
         if kind is None:
             return None
-        self._budget.left -= 1
-        if self._budget.left < 0:
-            raise Bad(f"the image has more than {self._limits.layer_entries} files")
+        self._spend()
         link: str | None = None
         size, offset, hardlink = info.size, info.offset_data, False
         if kind == "symlink":
@@ -184,9 +182,16 @@ class Layer:
         self._cache.pop(path, None)  # a later member of the same name replaces the earlier
         return entry
 
+    def _spend(self) -> None:
+        self._budget.left -= 1
+        if self._budget.left < 0:
+            raise Bad(f"the image has more than {self._limits.layer_entries} files")
+
     def _implicit_parents(self, path: str) -> None:
         parent = posixpath.dirname(path)
         while parent != "/" and parent not in self.entries:
+            # Counted too: one member 2,000 directories deep makes 2,000 of them.
+            self._spend()
             self.entries[parent] = FileEntry(parent, "dir", stat.S_IFDIR | 0o755, 0, 0, 0, None,
                                              self.number, implicit=True)
             parent = posixpath.dirname(parent)
