@@ -24,6 +24,9 @@ from sigcheck.load.image.tarscan import clean_member_name, iter_members
 __all__ = ["Budget", "FileEntry", "Layer"]
 
 OPAQUE = ".wh..wh..opq"
+# What a cached file costs beyond its bytes (the bytes object and its dict slot): a
+# layer of 200,000 ten-byte files must not keep them all.
+CACHE_OVERHEAD = 150
 WHITEOUT = ".wh."
 
 
@@ -135,7 +138,7 @@ class Layer:
                 if len(data) != entry.size:
                     raise Bad(f"{self.what} is truncated")
                 self._cache[entry.path] = data
-                cache_left -= entry.size
+                cache_left -= entry.size + CACHE_OVERHEAD
         if inflate is not None:
             inflate.drain()
             digest = self.ref.digest
