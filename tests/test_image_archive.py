@@ -120,6 +120,10 @@ def test_every_layout_gives_the_same_config_and_files(tmp_path: Path, compressio
             assert files.os_release()["ID"] == "alpine"
             assert files.os_release()["PRETTY_NAME"] == "Alpine Linux v3.20"
             assert files.listdir("/") == ["app", "bin", "entrypoint.sh", "etc", "lib"]
+            assert files.glob("/b*") == ["/bin"]
+            assert files.glob("lib/*.txt") == ["/lib/low.txt"]
+            assert files.shell_name() == "busybox"
+            assert image.span("Cmd") == (path, 1, 1, 1, 1, "config.Cmd")
 
 
 def test_standard_input_is_spooled_and_a_gzipped_archive_is_read(tmp_path: Path) -> None:
@@ -270,6 +274,7 @@ def test_symlinks_resolve_inside_the_image_root(tmp_path: Path) -> None:
         symlink("dangling", "/nowhere"),
     ))
     assert files.shell_binary() == "/usr/bin/dash"
+    assert files.shell_name() == "dash"
     assert files.realpath("/bin/sh") == "/usr/bin/dash"
     assert files.os_release() == {"ID": "debian", "VERSION_ID": "12"}
     # A link climbing above / stays at / of the image, never the host's.
@@ -329,6 +334,14 @@ def test_a_layout_directory_keeps_one_handle_per_blob(tmp_path: Path) -> None:
         for _ in range(200):  # each read decompresses its layer again (no cache)
             assert files.read_text("/lib/low.txt") == "from the lowest layer"
         assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_copied_shell_is_known_by_its_version_string(tmp_path: Path) -> None:
+    files = _files_of(tmp_path, layer(file("bin/sh", b"\x7fELF...GNU bash, version 5.2...", 0o755),
+                                      file("bin/other", b"\x7fELF nothing", 0o755)))
+    assert files.shell_name() == "bash"
+    assert files.shell_name("/bin/other") is None
+    assert files.shell_name("/bin/missing") is None
 
 
 def test_devices_fifos_and_directories_are_not_read(tmp_path: Path) -> None:

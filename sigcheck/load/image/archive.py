@@ -23,6 +23,7 @@ from sigcheck.load.image.layout import BlobRef, ImageRef, find_images, parse_pla
 from sigcheck.load.image.merged import LayerFiles
 from sigcheck.load.image.store import DirStore, Store, open_tar
 from sigcheck.load.image.streams import CHUNK, Bad, Inflate, Section, compression_of
+from sigcheck.span import Span
 
 __all__ = ["Image", "ImageArchive", "open_images"]
 
@@ -38,6 +39,10 @@ class Image(NamedTuple):
     history: tuple[dict[str, Any], ...]
     files: LayerFiles
     archive: str  # the path as the user gave it
+
+    def span(self, field: str) -> Span:
+        """Where a config value is: the archive, at `config.<field>` (`Cmd`, `StopSignal`)."""
+        return Span.point(self.archive, logical=f"config.{field}")
 
 
 class ImageArchive:

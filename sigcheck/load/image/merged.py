@@ -12,6 +12,7 @@ links are followed (a loop is "no such file").
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 from collections.abc import Callable, Iterator
 from functools import wraps
@@ -188,6 +189,32 @@ class LayerFiles:
             return entry.link
         return self.realpath(path)
 
+    def shell_name(self, path: str = "/bin/sh") -> str | None:
+        """Which shell `path` is: "dash", "bash", "busybox", "mksh", "zsh", "ksh" or "ash"
+        by the name of the file it ends at, else by a version string in the binary (a
+        copied, not linked, /bin/sh); None when there is no such file or it is unknown."""
+        binary = self.shell_binary(path)
+        if binary is None:
+            return None
+        name = posixpath.basename(binary)
+        for known in _SHELL_NAMES:
+            if name == known or name.startswith(known + "."):
+                return known
+        try:
+            data = self.read_bytes(binary, SHELL_SNIFF_BYTES)
+        except LoadError:
+            return None
+        for marker, shell in _SHELL_MARKERS:
+            if marker in data:
+                return shell
+        return None
+
+    def glob(self, pattern: str) -> list[str]:
+        """Paths in one directory whose names match `pattern`'s last part (fnmatch), as
+        the build context's glob does for COPY sources."""
+        directory, name = posixpath.split(posixpath.join("/", pattern))
+        return [posixpath.join(directory, n) for n in self.listdir(directory) if fnmatch.fnmatchcase(n, name)]
+
     def os_release(self) -> dict[str, str]:
         """/etc/os-release (or /usr/lib/os-release) as a dict; {} when there is none."""
         for path in ("/etc/os-release", "/usr/lib/os-release"):
@@ -197,6 +224,13 @@ class LayerFiles:
                 continue
             return parse_os_release(text)
         return {}
+
+
+# Names first (a symlink or hard link says it); version strings for a copied binary.
+_SHELL_NAMES = ("dash", "bash", "busybox", "mksh", "zsh", "ksh", "ash")
+_SHELL_MARKERS = ((b"BusyBox v", "busybox"), (b"GNU bash", "bash"), (b"@(#)MIRBSD KSH", "mksh"),
+                  (b"zsh/", "zsh"))
+SHELL_SNIFF_BYTES = 8 * 1024 * 1024  # bash is ~1.3 MB, a static busybox ~2 MB
 
 
 def parse_os_release(text: str) -> dict[str, str]:
