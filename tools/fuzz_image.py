@@ -243,6 +243,9 @@ def explore(how: str, payload: dict[str, bytes] | bytes, limits: Limits | None, 
                             call(name)
                 files.os_release()
                 files.shell_binary()
+                files.shell_name()
+                files.glob(rng.choice(["/*", "/bin/s*", "/app/*", "/" + rng.choice(NAMES) + "*"]))
+                image.span("Cmd")
                 todo = ["/"]
                 while todo and seen < 200:
                     directory = todo.pop()
@@ -306,6 +309,10 @@ def main() -> int:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             took = time.perf_counter() - began
             slowest = max(slowest, (took, seed))
+            done = seed - args.seed + 1
+            if done % 10_000 == 0:  # a long run says how far it is
+                print(f"{done} inputs, {time.perf_counter() - start:.0f} s, {sum(counts.values())} failed",
+                      file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     elapsed = time.perf_counter() - start
