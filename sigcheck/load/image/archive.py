@@ -10,7 +10,6 @@ images are used: `with open_images(path) as archive: ...`.
 import os
 import stat
 import sys
-import tempfile
 from types import TracebackType
 from typing import Any, BinaryIO, NamedTuple
 
@@ -127,6 +126,8 @@ def _open_store(path: str, stdin: BinaryIO | None, limits: Limits) -> tuple[Bina
 
 
 def _spooled_tar(source: BinaryIO, limits: Limits) -> tuple[BinaryIO, Store]:
+    import tempfile  # here: only pipes and compressed archives need it (~2 ms, with random)
+
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - returned, closed by ImageArchive.close
     try:
         head = source.read(6)

@@ -12,7 +12,6 @@ links are followed (a loop is "no such file").
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 from collections.abc import Callable, Iterator
 from functools import wraps
@@ -212,6 +211,8 @@ class LayerFiles:
     def glob(self, pattern: str) -> list[str]:
         """Paths in one directory whose names match `pattern`'s last part (fnmatch), as
         the build context's glob does for COPY sources."""
+        import fnmatch  # here: only COPY-source globbing needs it
+
         directory, name = posixpath.split(posixpath.join("/", pattern))
         return [posixpath.join(directory, n) for n in self.listdir(directory) if fnmatch.fnmatchcase(n, name)]
 
