@@ -200,7 +200,7 @@ def test_newline_in_a_file_name_keeps_the_text_heading_one_line(odd_names: Path)
     st.text(
         # Every character but surrogates, plus the lone surrogates surrogateescape makes of
         # undecodable bytes (U+DC80-U+DCFF): no input text holds any other (Hypothesis found \ud800).
-        st.characters(blacklist_categories=("Cs",))
+        st.characters(exclude_categories=["Cs"])
         | st.characters(min_codepoint=0xDC80, max_codepoint=0xDCFF)
     )
 )
