@@ -282,7 +282,10 @@ class _Converter:
             if tag not in (_IMPLICIT, _STANDARD + "seq") and custom is None:
                 raise self.error(node, f"unsupported YAML tag {tag!r} on a sequence")
             items = [self.convert(child, depth + 1) for child in node.value]
-            return Node(items, self.span(node), None, custom)
+            span = self.span(node)
+            if items and not node.flow_style:
+                span = _end_at(span, items[-1].span)
+            return Node(items, span, None, custom)
         if tag not in (_IMPLICIT, _STANDARD + "map") and custom is None:
             raise self.error(node, f"unsupported YAML tag {tag!r} on a mapping")
         return self.mapping(node, depth, custom)
@@ -314,7 +317,17 @@ class _Converter:
                 if name not in values:
                     values[name] = child
                     keys[name] = source.keys[name]
-        return Node(values, self.span(node), None, custom, keys)
+        span = self.span(node)
+        if node.value and not node.flow_style:
+            # A block mapping ends where the next token starts, often a later key's
+            # line: end it with its last value instead.
+            span = _end_at(span, self.convert_last(node, values))
+        return Node(values, span, None, custom, keys)
+
+    def convert_last(self, node: Any, values: dict[str, Node]) -> Span:
+        last_key = node.value[-1][0].value
+        last = values.get(last_key)
+        return last.span if last is not None else self.span(node.value[-1][1])
 
     def merge_sources(self, value_node: Any, depth: int) -> Iterator[Node]:
         sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
@@ -322,6 +335,12 @@ class _Converter:
             if not isinstance(source, yaml.MappingNode):
                 raise self.error(source, "a `<<` merge key takes a mapping or a list of mappings")
             yield self.convert(source, depth + 1)
+
+
+def _end_at(span: Span, last: Span) -> Span:
+    if (last.end_line, last.end_column) < (span.end_line, span.end_column):
+        return span._replace(end_line=last.end_line, end_column=last.end_column)
+    return span
 
 
 def load_documents(
