@@ -41,6 +41,7 @@ from typing import Literal, NamedTuple
 from sigcheck.load.compose_merge import merge_nodes, strip_merge_tags
 from sigcheck.load.files import LoadError, read_text
 from sigcheck.load.interpolate import InterpolationError, interpolate, parse_dotenv
+from sigcheck.load.manifests import COMPOSE_FILE_NAMES, OVERRIDE_FILE_NAMES, is_compose_file_name
 from sigcheck.load.shellwords import ShellWordsError, split_command
 from sigcheck.load.yaml_nodes import COMPOSE_TAGS, DEFAULT_LIMITS, Limits, Node, YamlError, load_documents
 from sigcheck.model.runtime import (
@@ -69,14 +70,6 @@ __all__ = [
     "service_runtime",
 ]
 
-# compose-go cli/options.go DefaultFileNames and DefaultOverrideFileNames, in that order.
-COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-OVERRIDE_FILE_NAMES = (
-    "compose.override.yml",
-    "compose.override.yaml",
-    "docker-compose.override.yml",
-    "docker-compose.override.yaml",
-)
 MAX_EXTENDS_DEPTH = 32
 # Keys that only a Compose service has: what `looks_like_compose` looks for.
 _SERVICE_KEYS = frozenset(
@@ -139,11 +132,6 @@ class ComposeProject(NamedTuple):
     files: tuple[str, ...]  # every file read, in merge order (then extends files)
     services: tuple[ComposeService, ...]
     unset_variables: tuple[str, ...]  # interpolated as empty strings (Compose warns)
-
-
-def is_compose_file_name(name: str) -> bool:
-    base = os.path.basename(name)
-    return base in COMPOSE_FILE_NAMES or base in OVERRIDE_FILE_NAMES
 
 
 def looks_like_compose(document: Node) -> bool:
