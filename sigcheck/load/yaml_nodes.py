@@ -145,6 +145,9 @@ def as_bool(node: Node) -> bool | None:
 
 
 _STANDARD = "tag:yaml.org,2002:"
+_TYPED_TAGS = frozenset(_STANDARD + kind for kind in ("str", "int", "float", "bool", "null"))
+# Kept as their text: nothing sigcheck reads is binary or a timestamp.
+_OPAQUE_TAGS = frozenset(_STANDARD + kind for kind in ("merge", "binary", "timestamp"))
 _IMPLICIT = "?"  # what our resolver returns: sigcheck resolves plain scalars itself
 
 # YAML 1.2.2 §10.3.2, the core schema (what go-yaml resolves plain scalars with).
@@ -240,8 +243,11 @@ class _Converter:
             # their last line instead, so a code frame shows only their own lines.
             if self.lines is None:
                 self.lines = self.text.split("\n")
+            lines = self.lines
             end_line -= 1
-            end_column = len(self.lines[end_line].rstrip("\r")) if end_line < len(self.lines) else 0
+            while end_line > start.line and end_line < len(lines) and not lines[end_line].strip():
+                end_line -= 1  # trailing blank lines a block scalar keeps are not its text
+            end_column = len(lines[end_line].rstrip("\r")) if end_line < len(lines) else 0
         return Span(self.path, start.line + 1, start.column + 1, end_line + 1, end_column + 1)
 
     def convert(self, node: Any, depth: int) -> Node:
@@ -270,8 +276,10 @@ class _Converter:
             if custom is not None or tag == _IMPLICIT:
                 # Plain style is None in PyYAML's Python composer and '' in its C one.
                 value: Scalar = text if node.style else _core_scalar(text)
-            elif tag == _STANDARD + "merge" or tag == _STANDARD + "binary" or tag == _STANDARD + "timestamp":
+            elif tag in _OPAQUE_TAGS:
                 value = text
+            elif tag not in _TYPED_TAGS:
+                raise self.error(node, f"unsupported YAML tag {tag!r}")
             else:
                 try:
                     value = _typed_scalar(tag, text)
