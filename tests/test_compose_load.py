@@ -597,6 +597,20 @@ def test_a_build_context_outside_the_repository_is_flagged_not_read(tmp_path: Pa
     assert b.outside_root
 
 
+def test_override_and_dotenv_symlinks_out_of_the_project_are_not_read(tmp_path: Path) -> None:
+    project_dir = tmp_path / "repo"
+    (project_dir / ".git").mkdir(parents=True)
+    (tmp_path / "secret").write_text("services:\n  web: {image: stolen}\n")
+    (project_dir / "compose.yaml").write_text("services:\n  web: {image: a}\n")
+    (project_dir / "compose.override.yaml").symlink_to(tmp_path / "secret")
+    with pytest.raises(YamlError, match="outside the project"):
+        load_compose([str(project_dir / "compose.yaml")])
+    (project_dir / "compose.override.yaml").unlink()
+    (project_dir / ".env").symlink_to(tmp_path / "secret")
+    with pytest.raises(YamlError, match="outside the project"):
+        load_compose([str(project_dir / "compose.yaml")])
+
+
 def test_a_subdirectory_of_the_repository_is_inside(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "deploy").mkdir()

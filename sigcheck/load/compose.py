@@ -266,7 +266,7 @@ def load_compose(
     texts = texts or {}
     directory = os.path.dirname(os.path.abspath(paths[0]))
     root = os.path.realpath(root) if root is not None else (_repository_root(directory) or directory)
-    variables = dict(_dotenv(directory, environ or {}, limits))
+    variables = dict(_dotenv(directory, root, environ or {}, limits))
     variables.update(environ or {})
     loader = _Loader(directory, root, variables, texts, limits)
     files = list(paths)
@@ -275,6 +275,8 @@ def load_compose(
         for name in OVERRIDE_FILE_NAMES:
             candidate = os.path.join(base_dir, name)
             if candidate in texts or os.path.isfile(candidate):
+                if candidate not in texts and not _inside(candidate, root):
+                    raise YamlError(candidate, 1, "a symlink to outside the project; not read")
                 files.append(candidate)
                 break
     merged: Node | None = None
@@ -296,10 +298,12 @@ def load_compose(
     return ComposeProject(directory, files_read, tuple(services), tuple(loader.unset))
 
 
-def _dotenv(directory: str, environ: Mapping[str, str], limits: Limits) -> dict[str, str]:
+def _dotenv(directory: str, root: str, environ: Mapping[str, str], limits: Limits) -> dict[str, str]:
     path = os.path.join(directory, ".env")
     if not os.path.isfile(path):
         return {}
+    if not _inside(path, root):
+        raise YamlError(path, 1, "a symlink to outside the project; not read")
     try:
         return parse_dotenv(read_text(path, limits.max_bytes), environ)
     except LoadError as exc:
