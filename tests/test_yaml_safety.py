@@ -178,6 +178,21 @@ def test_block_nodes_end_on_their_own_last_line() -> None:
     assert (mapping.end_line, mapping.end_column) == (4, 8)
 
 
+def test_lines_are_counted_at_lf_only_like_the_dockerfile_parser() -> None:
+    # libyaml also breaks lines at a lone CR, NEL (U+0085), LS (U+2028) and PS (U+2029).
+    (document,) = load_documents("a: b\u2028c: d\nz: 1\n", "f.yaml")
+    assert [child.span.line for child in document.value.values()] == [1, 1, 2]
+    (document,) = load_documents("x: 1\ry: 2\n", "f.yaml")
+    y = document.value["y"].span
+    assert (y.line, y.column) == (1, 9)
+    error = _error("a: 1\rb: [\n")
+    assert error.line == 2
+
+
+def test_a_lone_surrogate_is_an_error() -> None:
+    assert "surrogate" in _error("a: 1\nb: \ud800\n").reason
+
+
 # --- size, depth, streams, syntax ---------------------------------------------------------
 
 

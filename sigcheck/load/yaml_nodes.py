@@ -42,6 +42,7 @@ mappings in order.
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -227,7 +228,17 @@ _MappingNode = yaml.MappingNode
 
 
 class _Converter:
-    __slots__ = ("alias_budget", "allowed_tags", "limits", "lines", "path", "seen", "text", "track_aliases")
+    __slots__ = (
+        "alias_budget",
+        "allowed_tags",
+        "limits",
+        "line_starts",
+        "lines",
+        "path",
+        "seen",
+        "text",
+        "track_aliases",
+    )
 
     def __init__(self, path: str, text: str, limits: Limits, allowed_tags: frozenset[str]) -> None:
         self.path = path
@@ -239,11 +250,17 @@ class _Converter:
         self.alias_budget = limits.max_alias_nodes
         # Without a `*` there is no alias (YAML 1.2 §6.9.2), and nothing to count.
         self.track_aliases = "*" in text
+        # libyaml also breaks lines at a lone CR, NEL, LS and PS; sigcheck (and its
+        # Dockerfile parser) count only LF. With any of those, positions are recomputed
+        # from the character index.
+        self.line_starts = _line_starts(text) if _other_line_breaks(text) else None
 
     def error(self, node: Any, reason: str) -> YamlError:
-        return YamlError(self.path, node.start_mark.line + 1, reason)
+        return YamlError(self.path, _mark_line(node.start_mark, self.line_starts), reason)
 
     def span(self, node: Any) -> Span:
+        if self.line_starts is not None:
+            return self.remapped_span(node)
         start, end = node.start_mark, node.end_mark
         end_line, end_column = end.line, end.column
         if end_column == 0 and end_line > start.line:
@@ -257,6 +274,16 @@ class _Converter:
                 end_line -= 1  # trailing blank lines a block scalar keeps are not its text
             end_column = len(lines[end_line].rstrip("\r")) if end_line < len(lines) else 0
         return _new(Span, (self.path, start.line + 1, start.column + 1, end_line + 1, end_column + 1, None))
+
+    def remapped_span(self, node: Any) -> Span:
+        starts = self.line_starts
+        assert starts is not None
+        line, column = _position(starts, node.start_mark.index)
+        end_line, end_column = _position(starts, node.end_mark.index)
+        if end_column == 1 and end_line > line:
+            end_line -= 1
+            end_column = len(self.text[starts[end_line - 1] : starts[end_line] - 1].rstrip("\r")) + 1
+        return _new(Span, (self.path, line, column, end_line, end_column, None))
 
     def alias(self, node: Any) -> None:
         key = id(node)
@@ -299,7 +326,7 @@ class _Converter:
                 except ValueError as exc:
                     raise self.error(node, str(exc)) from None
             start, end = node.start_mark, node.end_mark
-            if end.column == 0 and end.line > start.line:
+            if (end.column == 0 and end.line > start.line) or self.line_starts is not None:
                 span = self.span(node)
             else:
                 line = start.line + 1
@@ -343,7 +370,7 @@ class _Converter:
                 first = keys[name].line
                 raise self.error(key_node, f"duplicate key {name!r} (first at line {first})")
             start, end = key_node.start_mark, key_node.end_mark
-            if end.line == start.line:
+            if end.line == start.line and self.line_starts is None:
                 line = start.line + 1
                 keys[name] = _new(Span, (path, line, start.column + 1, line, end.column + 1, None))
             else:
@@ -374,6 +401,31 @@ class _Converter:
             if type(source) is not _MappingNode:
                 raise self.error(source, "a `<<` merge key takes a mapping or a list of mappings")
             yield self.convert(source, depth + 1)
+
+
+def _other_line_breaks(text: str) -> bool:
+    return "\x85" in text or "\u2028" in text or "\u2029" in text or text.count("\r") != text.count("\r\n")
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    index = text.find("\n")
+    while index >= 0:
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
+    return starts
+
+
+def _position(starts: list[int], index: int) -> tuple[int, int]:
+    """1-based line and column of a character index, lines split at LF only."""
+    line = bisect_right(starts, index)
+    return line, index - starts[line - 1] + 1
+
+
+def _mark_line(mark: Any, starts: list[int] | None) -> int:
+    if starts is not None:
+        return _position(starts, mark.index)[0]
+    return int(mark.line) + 1
 
 
 def _end_at(span: Span, last: Span) -> Span:
@@ -415,7 +467,7 @@ def load_documents(
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        line = _mark_line(mark, _line_starts(text) if _other_line_breaks(text) else None) if mark else 1
         raise YamlError(path, line, _marked_reason(exc)) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, max(exc.position, 0)) + 1
@@ -423,6 +475,10 @@ def load_documents(
         raise YamlError(path, line, f"character U+{char:04X} is not allowed in YAML") from None
     except yaml.YAMLError as exc:
         raise YamlError(path, 1, str(exc)) from None
+    except UnicodeEncodeError as exc:
+        # A lone surrogate (only from a caller's str: sigcheck decodes files strictly).
+        line = text.count("\n", 0, exc.start) + 1
+        raise YamlError(path, line, "text is not valid Unicode (a lone surrogate)") from None
     except RecursionError:
         # The pure-Python composer (no libyaml) recurses once per nesting level.
         raise YamlError(path, 1, "nested too deeply") from None
