@@ -20,7 +20,7 @@ from sigcheck.load.compose import (
     service_runtime,
 )
 from sigcheck.load.interpolate import InterpolationError, interpolate, parse_dotenv
-from sigcheck.load.manifests import classify_yaml
+from sigcheck.load.manifests import classify_yaml, is_compose_file_name, is_override_file_name
 from sigcheck.load.shellwords import ShellWordsError, split_command
 from sigcheck.load.yaml_nodes import YamlError, load_documents
 from sigcheck.model.runtime import DOCKER_INIT
@@ -708,3 +708,13 @@ def test_looks_like_compose(text: str, expected: bool) -> None:
 )
 def test_classify_compose(path: str, text: str, expected: str | None) -> None:
     assert classify_yaml(path, text) == expected
+
+
+def test_file_names() -> None:
+    for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"):
+        assert is_compose_file_name(f"a/{name}")
+        assert not is_override_file_name(name)
+    for name in ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml"):
+        assert is_compose_file_name(name)
+        assert is_override_file_name(f"deploy/{name}")
+    assert not is_compose_file_name("docker-compose.prod.yml")  # found by content instead

@@ -22,7 +22,14 @@ import os
 import re
 from typing import Literal
 
-__all__ = ["COMPOSE_FILE_NAMES", "OVERRIDE_FILE_NAMES", "YamlKind", "classify_yaml", "is_compose_file_name"]
+__all__ = [
+    "COMPOSE_FILE_NAMES",
+    "OVERRIDE_FILE_NAMES",
+    "YamlKind",
+    "classify_yaml",
+    "is_compose_file_name",
+    "is_override_file_name",
+]
 
 YamlKind = Literal["compose", "kubernetes"]
 
@@ -44,6 +51,11 @@ _GO_TEMPLATE = re.compile(r"\{\{-?\s*(?:[.$]|if\b|range\b|with\b|include\b|templ
 def is_compose_file_name(path: str) -> bool:
     name = os.path.basename(path)
     return name in COMPOSE_FILE_NAMES or name in OVERRIDE_FILE_NAMES
+
+
+def is_override_file_name(path: str) -> bool:
+    """A default override file: merged into the Compose file beside it, not linted alone."""
+    return os.path.basename(path) in OVERRIDE_FILE_NAMES
 
 
 def classify_yaml(path: str, text: str) -> YamlKind | None:
