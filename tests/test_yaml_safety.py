@@ -65,6 +65,11 @@ def test_billion_laughs_in_a_compose_file_and_a_manifest() -> None:
         load_manifests("apiVersion: v1\nkind: Pod\n" + bomb, "pod.yaml")
 
 
+def test_anchor_names_of_unusual_characters_are_still_counted() -> None:
+    bomb = _laughs(10).replace("&a", "&\u3000a").replace("*a", "*\u3000a")
+    assert "alias" in _error(bomb).reason
+
+
 def test_a_few_aliases_are_fine() -> None:
     text = "x: &d {init: true, user: app}\na: *d\nb: *d\nc: {<<: *d, user: root}\n"
     (document,) = load_documents(text, "f.yaml")

@@ -156,6 +156,9 @@ _INT = re.compile(r"[-+]?[0-9]+\Z")
 _OCT = re.compile(r"0o[0-7]+\Z")
 _HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+# Not `\s`: YAML counts only space, tab and line breaks as white, so `&\u3000` is an anchor.
+_ANCHOR = re.compile(r"&[^ \t\r\n\[\]{},]")
+_ALIAS = re.compile(r"\*[^ \t\r\n\[\]{},]")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
@@ -248,8 +251,10 @@ class _Converter:
         self.lines: list[str] | None = None
         self.seen: set[int] = set()  # ids of yaml nodes converted once: a second visit is an alias
         self.alias_budget = limits.max_alias_nodes
-        # Without a `*` there is no alias (YAML 1.2 §6.9.2), and nothing to count.
-        self.track_aliases = "*" in text
+        # Without an anchor and an alias there is nothing to count (YAML 1.2 §6.9.2: `&name`,
+        # `*name`, a name being non-space, non-flow-indicator characters). A cron
+        # schedule's `* * *` or a command's `&&` alone does not pay for the bookkeeping.
+        self.track_aliases = _ANCHOR.search(text) is not None and _ALIAS.search(text) is not None
         # libyaml also breaks lines at a lone CR, NEL, LS and PS; sigcheck (and its
         # Dockerfile parser) count only LF. With any of those, positions are recomputed
         # from the character index.
