@@ -229,6 +229,7 @@ def test_list_command_is_the_argv(tmp_path: Path) -> None:
     assert service.entrypoint is not None
     assert service.entrypoint.argv == ("sh", "-c", "exec app")
     assert service.entrypoint.form == "list"
+    assert [(item.line, item.column) for item in service.entrypoint.item_spans] == [(3, 18), (3, 22), (3, 26)]
     assert service.command is not None
     assert service.command.argv == ("--flag",)
 

@@ -168,6 +168,7 @@ def test_command_span_points_at_the_value() -> None:
     span = container.command.span
     assert (span.line, span.column, span.end_line, span.end_column) == (10, 14, 10, 20)
     assert span.logical == "spec.containers[0].command"
+    assert [(item.line, item.column) for item in container.command.item_spans] == [(10, 15)]
     assert container.span.logical == "spec.containers[0]"
 
 

@@ -87,6 +87,8 @@ class ComposeCommand(NamedTuple):
     # What Compose silently drops: go-shellwords stops at an unquoted ; & | < >
     # (`sh -c` is not run: `echo a && echo b` runs `echo a`).
     dropped: str | None = None
+    # Form "list": each word's own span, for a finding about one word (a `sh -c` script).
+    item_spans: tuple[Span, ...] = ()
 
 
 class ComposeBuild(NamedTuple):
@@ -467,12 +469,13 @@ def _command(node: Node | None, service: str, field: str) -> ComposeCommand | No
         return ComposeCommand(words, span, "string", node.value, dropped)
     if isinstance(node.value, list):
         argv: list[str] = []
+        spans = tuple(item.span for item in node.value)
         for item in node.value:
             if not isinstance(item.value, str):
                 # compose-spec schema: "items": {"type": "string"}; Compose refuses the file.
                 raise _error(item, f"services.{service}.{field} items must be strings (quote {item.text!r})")
             argv.append(item.value)
-        return ComposeCommand(tuple(argv), span, "list", None)
+        return ComposeCommand(tuple(argv), span, "list", None, None, spans)
     raise _error(node, f"services.{service}.{field} must be a string or a list of strings")
 
 

@@ -79,7 +79,8 @@ _CONTAINER_FIELDS: tuple[tuple[str, Role], ...] = (("initContainers", "init"), (
 class K8sCommand(NamedTuple):
     argv: tuple[str, ...]  # after $(VAR) expansion
     written: tuple[str, ...]  # as in the file
-    span: Span
+    span: Span  # the list
+    item_spans: tuple[Span, ...] = ()  # each word's, for a finding about one (a `sh -c` script)
 
 
 class K8sEnv(NamedTuple):
@@ -358,7 +359,8 @@ def _container(
         if not written or child is None:
             return None  # unset or empty: the image's value (containerd/CRI-O: len == 0)
         argv = tuple(expand_references(word, variables) for word in written)
-        return K8sCommand(argv, written, child.span._replace(logical=f"{logical}.{field}"))
+        spans = tuple(item.span for item in child.value)
+        return K8sCommand(argv, written, child.span._replace(logical=f"{logical}.{field}"), spans)
 
     user = _at(node, "securityContext", "runAsUser") or pod_user
     return K8sContainer(
