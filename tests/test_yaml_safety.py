@@ -217,6 +217,13 @@ def test_size_and_document_limits() -> None:
     assert "documents" in _error("---\na: 1\n" * 20, limits=Limits(max_documents=10)).reason
 
 
+def test_documents_can_be_selected_by_kind_before_conversion() -> None:
+    text = "kind: A\nx: 1\n---\nkind: B\nx: 1\nx: 2\n---\n- a\n---\nkind: A\n"
+    documents = load_documents(text, "f.yaml", keep_kind=lambda kind: kind == "A")
+    assert [document.plain() for document in documents] == [{"kind": "A", "x": 1}, {"kind": "A"}]
+    assert "duplicate" in _error(text).reason  # only a document that is read is checked
+
+
 def test_multi_document_streams() -> None:
     documents = load_documents("---\na: 1\n---\n---\nb: 2\n...\n", "f.yaml")
     assert [document.plain() for document in documents] == [{"a": 1}, None, {"b": 2}]

@@ -43,7 +43,15 @@ from sigcheck.load.files import LoadError, read_text
 from sigcheck.load.interpolate import InterpolationError, interpolate, parse_dotenv
 from sigcheck.load.manifests import COMPOSE_FILE_NAMES, OVERRIDE_FILE_NAMES, is_compose_file_name
 from sigcheck.load.shellwords import ShellWordsError, split_command
-from sigcheck.load.yaml_nodes import COMPOSE_TAGS, DEFAULT_LIMITS, Limits, Node, YamlError, load_documents
+from sigcheck.load.yaml_nodes import (
+    COMPOSE_TAGS,
+    DEFAULT_LIMITS,
+    Limits,
+    Node,
+    YamlError,
+    load_documents,
+    with_logical,
+)
 from sigcheck.model.runtime import (
     DOCKER_GRACE_SECONDS,
     DOCKER_INIT,
@@ -445,7 +453,7 @@ def _resolve_extends(
 
 
 def _logical(span: Span, *parts: str) -> Span:
-    return span._replace(logical=".".join(parts))
+    return with_logical(span, ".".join(parts))
 
 
 def _string(node: Node | None, service: str, field: str) -> Setting | None:

@@ -41,7 +41,15 @@ Kubernetes docs pages named):
 from collections.abc import Iterator, Mapping
 from typing import Literal, NamedTuple
 
-from sigcheck.load.yaml_nodes import DEFAULT_LIMITS, Limits, Node, YamlError, as_bool, load_documents
+from sigcheck.load.yaml_nodes import (
+    DEFAULT_LIMITS,
+    Limits,
+    Node,
+    YamlError,
+    as_bool,
+    load_documents,
+    with_logical,
+)
 from sigcheck.model.runtime import KUBERNETES_GRACE_SECONDS, Override, Runtime, Setting
 from sigcheck.span import Span
 
@@ -183,10 +191,14 @@ def expand_references(text: str, variables: Mapping[str, str]) -> str:
 def load_manifests(text: str, path: str, *, limits: Limits = DEFAULT_LIMITS) -> list[K8sContainer]:
     """Every container of every workload in the stream, in order. Raises `YamlError`."""
     containers: list[K8sContainer] = []
-    for document in load_documents(text, path, limits=limits):
+    for document in load_documents(text, path, limits=limits, keep_kind=_may_hold_workloads):
         for obj in _objects(document, 0):
             containers.extend(_workload_containers(obj))
     return containers
+
+
+def _may_hold_workloads(kind: str | None) -> bool:
+    return kind is not None and (kind in WORKLOAD_KINDS or kind.endswith("List"))
 
 
 def _error(node: Node, message: str) -> YamlError:
@@ -232,7 +244,7 @@ def _setting(node: Node | None, field: str, logical: str) -> Setting | None:
     value = _text(node, field)
     if value is None or node is None:
         return None
-    return Setting(value, node.span._replace(logical=logical))
+    return Setting(value, with_logical(node.span, logical))
 
 
 def _workload_containers(obj: Node) -> Iterator[K8sContainer]:
@@ -254,7 +266,7 @@ def _workload_containers(obj: Node) -> Iterator[K8sContainer]:
         if isinstance(grace_node.value, bool) or not isinstance(grace_node.value, (int, float)):
             raise _error(grace_node, "`terminationGracePeriodSeconds` must be a number of seconds")
         grace = float(grace_node.value)
-        grace_span = grace_node.span._replace(logical=f"{prefix}.terminationGracePeriodSeconds")
+        grace_span = with_logical(grace_node.span, f"{prefix}.terminationGracePeriodSeconds")
     share_node = pod.get("shareProcessNamespace")
     shared = bool(share_node is not None and as_bool(share_node))
     shared_span = share_node.span if share_node is not None and shared else None
@@ -315,7 +327,7 @@ def _environment(node: Node | None) -> dict[str, K8sEnv]:
 def _pre_stop(node: Node | None, logical: str) -> PreStop | None:
     if node is None or not isinstance(node.value, dict):
         return None
-    span = node.span._replace(logical=logical)
+    span = with_logical(node.span, logical)
     exec_node = node.get("exec")
     if exec_node is not None:
         argv = _string_list(exec_node.get("command"), "lifecycle.preStop.exec.command") or ()
@@ -360,7 +372,7 @@ def _container(
             return None  # unset or empty: the image's value (containerd/CRI-O: len == 0)
         argv = tuple(expand_references(word, variables) for word in written)
         spans = tuple(item.span for item in child.value)
-        return K8sCommand(argv, written, child.span._replace(logical=f"{logical}.{field}"), spans)
+        return K8sCommand(argv, written, with_logical(child.span, f"{logical}.{field}"), spans)
 
     user = _at(node, "securityContext", "runAsUser") or pod_user
     return K8sContainer(
@@ -370,7 +382,7 @@ def _container(
         name=name,
         role=role,
         one_shot=one_shot,
-        span=node.span._replace(logical=logical),
+        span=with_logical(node.span, logical),
         image=_setting(node.get("image"), "image", f"{logical}.image"),
         command=command("command"),
         args=command("args"),

@@ -43,7 +43,7 @@ mappings in order.
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import yaml
@@ -60,6 +60,7 @@ __all__ = [
     "YamlError",
     "as_bool",
     "load_documents",
+    "with_logical",
 ]
 
 Scalar = None | bool | int | float | str
@@ -130,6 +131,11 @@ class Node(NamedTuple):
         if isinstance(self.value, list):
             return [child.plain() for child in self.value]
         return self.value
+
+
+def with_logical(span: Span, logical: str) -> Span:
+    """`span._replace(logical=...)` without NamedTuple's Python-level `_replace`."""
+    return tuple.__new__(Span, (span[0], span[1], span[2], span[3], span[4], logical))
 
 
 def as_bool(node: Node) -> bool | None:
@@ -445,10 +451,15 @@ def load_documents(
     *,
     allowed_tags: frozenset[str] = frozenset(),
     limits: Limits = DEFAULT_LIMITS,
+    keep_kind: Callable[[str | None], bool] | None = None,
 ) -> list[Node]:
     """Every document of a YAML stream, in order (an empty document is a `None` scalar).
 
-    Raises `YamlError` for anything sigcheck cannot read; nothing else escapes.
+    With `keep_kind`, a document is converted and returned only when it passes the
+    test on its top-level `kind:` string (None when it has none): a manifest stream's
+    Services, ConfigMaps and CRDs (often most of `helm template`'s output) are parsed
+    but not converted. Raises `YamlError` for anything sigcheck cannot read; nothing
+    else escapes.
     """
     if len(text) > limits.max_bytes:
         raise YamlError(path, 1, f"YAML text is larger than the {limits.max_bytes}-byte limit")
@@ -459,11 +470,15 @@ def load_documents(
     try:
         loader = _Loader(text)
         try:
+            composed = 0
             while loader.check_node():
                 root = loader.get_node()
-                if len(documents) >= limits.max_documents:
+                composed += 1
+                if composed > limits.max_documents:
                     reason = f"more than {limits.max_documents} documents in one stream"
                     raise YamlError(path, root.start_mark.line + 1, reason)
+                if keep_kind is not None and not keep_kind(_raw_kind(root)):
+                    continue
                 converter.alias_budget = max(limits.max_alias_nodes, 0)
                 documents.append(converter.convert(root, 0))
         finally:
@@ -488,6 +503,16 @@ def load_documents(
         # The pure-Python composer (no libyaml) recurses once per nesting level.
         raise YamlError(path, 1, "nested too deeply") from None
     return documents
+
+
+def _raw_kind(root: Any) -> str | None:
+    """The plain `kind:` string of a composed document's top-level mapping, if any."""
+    if type(root) is not _MappingNode:
+        return None
+    for key, value in root.value:
+        if type(key) is _ScalarNode and key.value == "kind" and type(value) is _ScalarNode:
+            return str(value.value)
+    return None
 
 
 def _marked_reason(exc: Any) -> str:
