@@ -250,6 +250,11 @@ def test_broken_yaml_is_one_line_naming_the_line(text: str, line: int) -> None:
     assert isinstance(error, LoadError)  # the CLI's existing handler catches it
 
 
+def test_a_tab_in_the_indentation_is_named() -> None:
+    assert "a tab in the indentation" in _error("services:\n\tweb: {}\n").reason
+    assert "tab" not in _error("a: [1, 2\n").reason
+
+
 def test_a_large_manifest_loads_in_bounded_time() -> None:
     document = kubernetes_text(random.Random(7))
     text = "---\n".join([document] * max(1, 1_000_000 // len(document)))

@@ -488,7 +488,12 @@ def load_documents(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = _mark_line(mark, _line_starts(text) if _other_line_breaks(text) else None) if mark else 1
-        raise YamlError(path, line, _marked_reason(exc)) from None
+        reason = _marked_reason(exc)
+        lines = text.split("\n", line)
+        source = lines[line - 1] if line <= len(lines) else ""
+        if "\t" in source[: len(source) - len(source.lstrip())]:
+            reason += " (a tab in the indentation: YAML indents with spaces)"
+        raise YamlError(path, line, reason) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, max(exc.position, 0)) + 1
         char = exc.character if isinstance(exc.character, int) else ord(exc.character)
