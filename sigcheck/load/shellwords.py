@@ -14,7 +14,9 @@ decide what runs:
   are the command and the rest is silently dropped (`echo a && echo b` runs
   `echo a`); before `>`, a word that starts with a digit (`2>`) is dropped too;
 - `$(` opens a region where spaces do not split, closed by `)`; an unquoted `(`
-  not after `$` is an error, and a stray `)` opens such a region;
+  not after `$` (or inside such a region: `$((1+2))`) is an error, and a stray `)`
+  opens such a region (v1.0.12, which compose-go's go.mod pins; later upstream
+  commits make it an error);
 - backquotes keep spaces inside them and stay in the word;
 - an unclosed quote, region or a trailing backslash is an error
   ("invalid command line string"), which makes Compose refuse the file.
