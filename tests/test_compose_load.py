@@ -59,7 +59,7 @@ def test_split_command_like_go_shellwords(line: str, words: tuple[str, ...], dro
 
 
 @pytest.mark.parametrize(
-    "line", ["echo 'open", 'echo "open', "trailing\\", "echo (x)", "echo $(open", "a) b"]
+    "line", ["echo 'open", 'echo "open', "trailing\\", "echo (x)", "echo $(open", "a) b", "echo $((1+2))"]
 )
 def test_split_command_errors_like_go_shellwords(line: str) -> None:
     with pytest.raises(ShellWordsError):
