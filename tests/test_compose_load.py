@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sigcheck.load.compose import (
     ComposeProject,
@@ -719,3 +721,30 @@ def test_file_names() -> None:
         assert is_compose_file_name(name)
         assert is_override_file_name(f"deploy/{name}")
     assert not is_compose_file_name("docker-compose.prod.yml")  # found by content instead
+
+
+# --- properties ---------------------------------------------------------------------------
+
+
+@given(st.text(max_size=60))
+def test_doubled_dollars_always_read_back_as_the_text(text: str) -> None:
+    assert interpolate(text.replace("$", "$$"), ENV.get) == text
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_characters="'", blacklist_categories=["Cs"])), max_size=6
+    )
+)
+def test_single_quoted_words_split_back_into_themselves(words: list[str]) -> None:
+    line = " ".join("'" + word + "'" for word in words)
+    assert split_command(line) == (tuple(words), None)
+
+
+@given(st.text(max_size=80))
+def test_split_command_raises_only_shell_words_errors(line: str) -> None:
+    try:
+        _words, dropped = split_command(line)
+    except ShellWordsError:
+        return
+    assert dropped is None or line.endswith(dropped)
