@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sigcheck"
 
 FORBIDDEN_IN_RULES = ("sigcheck.load", "sigcheck.shell", "sigcheck.report", "sigcheck.cli", "sigcheck.lint")
 # Module-name prefixes each layer may import (a module may always import its own layer).
-LOCATIONS = ("sigcheck.span", "sigcheck.findings")
+LOCATIONS = ("sigcheck.span", "sigcheck.findings", "sigcheck.runtime")
 # The knowledge base: data lookups (servers, inits, launchers) that import only sigcheck.data.
 KNOWLEDGE = ("sigcheck.data", "sigcheck.model.knowledge", "sigcheck.model.launchers")
 PARSERS = ("sigcheck.load", "sigcheck.shell", *LOCATIONS)
@@ -26,6 +26,7 @@ MODEL = ("sigcheck.model", "sigcheck.data", *PARSERS)
 RULES = ("sigcheck.rules", "sigcheck.model", "sigcheck.data", "sigcheck.edits", *LOCATIONS)
 ALLOWED: dict[str, tuple[str, ...]] = {
     "sigcheck.span": (),
+    "sigcheck.runtime": ("sigcheck.span",),
     "sigcheck.findings": (),
     "sigcheck.data": (),
     "sigcheck.discover": (),
