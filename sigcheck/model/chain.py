@@ -131,6 +131,7 @@ class Link(NamedTuple):
     supervisor: Supervisor | None = None
     app: App | None = None
     app_text: str | None = None  # the app's entry file, when it is in the build context
+    app_entry: str | None = None  # the entry file the command names (`node dist/index.js`), read or not
     app_config: str | None = None  # the app's own config file the command names, when it was read
     config_options: frozenset[str] = frozenset()  # the options that file turns on (`--die-on-term`)
 
@@ -513,6 +514,7 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
     """The app at the end of the chain, identified by name, by how it was built, or not at all."""
     app = identify_app(argv)
     text: str | None = None
+    entry: str | None = None
     if (
         app is not None
         and app.id == "httpd"
@@ -526,8 +528,9 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
             if any(resolver.files.built_with(path) == "go" for path in paths):
                 app = GO_APP
         elif app.handler_patterns and len(argv) > 1:
-            entry = next((a for a in argv[1:] if not a.startswith("-")), None)
-            if entry is not None and "-m" not in argv[1:] and "-e" not in argv[1:] and "-c" not in argv[1:]:
+            named = next((a for a in argv[1:] if not a.startswith("-")), None)
+            if named is not None and "-m" not in argv[1:] and "-e" not in argv[1:] and "-c" not in argv[1:]:
+                entry = named
                 located = resolver.locate(entry if entry.startswith("/") else "./" + entry)
                 if located is not None:
                     text = resolver.read(located[1])[0]
@@ -544,10 +547,11 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
                 origin,
                 app=app,
                 app_text=text,
+                app_entry=entry,
                 app_config=found[0],
                 config_options=options,
             )
-    return Link("app", argv, pid1, None, origin, app=app, app_text=text)
+    return Link("app", argv, pid1, None, origin, app=app, app_text=text, app_entry=entry)
 
 
 def _config_file(app_id: str, argv: tuple[str, ...]) -> str | None:

@@ -554,6 +554,11 @@ class _Walker:
                 for condition, statements in branches:
                     first = _first(positional, self.args)
                     verdict = _evaluate(condition, first, self.variable) if condition else None
+                    # Skipped because of the image's ENV, not of its arguments: the branch still
+                    # runs the image's own CMD when a user sets the variable (`docker run -e`).
+                    by_env = (
+                        verdict is False and condition is not None and _evaluate(condition, first) is None
+                    )
                     if verdict is False or decided:
                         # Not taken with the image's own arguments, but `docker run IMAGE ARGS` may
                         # take it. There it is a one-shot task (`app:init`, `backup`, `migrate`),
@@ -563,7 +568,11 @@ class _Walker:
                             o.but(default_path=False, traps=o.traps or tuple(traps))
                             for o in other.ended_outcomes + _settle(other.running)
                             if o.default_path
-                            and (o.kind == "exec" or _long_running(o.words) or self.runs_args(o.words))
+                            and (
+                                o.kind == "exec"
+                                or _long_running(o.words)
+                                or (by_env and self.runs_args(o.words))
+                            )
                         ]
                         continue
                     # A branch goes on with the jobs already running (`app & ... if x; then wait;
