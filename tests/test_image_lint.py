@@ -183,3 +183,37 @@ def test_the_help_says_fix_does_not_apply() -> None:
     assert code == 0
     assert "--fix does not apply to images" in stdout
     assert "--fix" not in stdout.split("Options:")[1]
+
+
+def test_a_later_layer_that_replaces_the_entry_script_decides(tmp_path: Path) -> None:
+    fixed = layer(file("entrypoint.sh", "#!/bin/sh\nset -e\nexec /app/server\n", 0o755))
+    spec = Spec(
+        config={"Env": ENV, "Entrypoint": ["/usr/bin/tini", "--", "/entrypoint.sh"]},
+        layers=[layer(*DEBIAN, file("entrypoint.sh", ENTRY, 0o755)), fixed],
+    )
+    path = tmp_path / "fixed.tar"
+    path.write_bytes(docker_archive([spec]))
+    [report] = lint_image(str(path), LintOptions())
+    assert report.findings == []
+
+
+def test_busybox_sh_is_ash_and_the_configuration_applies(tmp_path: Path) -> None:
+    alpine = layer(
+        directory("bin"),
+        file("bin/busybox", b"\x7fELF\x00BusyBox v1.36", 0o755),
+        symlink("bin/sh", "busybox"),
+        file("etc/os-release", "ID=alpine\n"),
+        file("entrypoint.sh", ENTRY, 0o755),
+    )
+    spec = Spec(config={"Env": ENV, "Entrypoint": ["/entrypoint.sh"]}, layers=[alpine], tags=["alp:3"])
+    path = tmp_path / "alpine.tar"
+    path.write_bytes(docker_archive([spec]))
+    with open_images(str(path)) as archive:
+        assert LayerImageFiles(archive.images[0]).shell_of("/bin/sh", "alpine") == "ash"
+    config = tmp_path / ".sigcheck.toml"
+    config.write_text('[severity]\nSIG201 = "warning"\n')
+    code, stdout, _ = _invoke(str(path), "--config", str(config), "-f", "json", "-t", "error")
+    assert code == 0
+    [finding] = json.loads(stdout)["findings"]
+    assert finding["severity"] == "warning"
+    assert finding["logical"] == "alp:3 /entrypoint.sh:3"
