@@ -217,3 +217,24 @@ def test_busybox_sh_is_ash_and_the_configuration_applies(tmp_path: Path) -> None
     [finding] = json.loads(stdout)["findings"]
     assert finding["severity"] == "warning"
     assert finding["logical"] == "alp:3 /entrypoint.sh:3"
+
+
+def test_each_image_of_an_archive_is_linted_and_named(tmp_path: Path) -> None:
+    shell = Spec(config={"Env": ENV, "Cmd": ["/bin/sh", "-c", "node server.js"]}, layers=[layer(*DEBIAN)])
+    clean = Spec(
+        config={"Env": ENV, "Entrypoint": ["/usr/bin/tini", "--"], "Cmd": ["/app/server"]},
+        layers=[layer(*DEBIAN)],
+        tags=["web:2"],
+    )
+    path = tmp_path / "two.tar"
+    path.write_bytes(docker_archive([shell, clean]))
+    reports = lint_image(str(path), LintOptions())
+    assert len(reports) == 2
+    assert [f.logical for f in reports[0].findings if f.rule == "SIG102"] == ["app:1 config.Cmd"]
+    assert reports[1].findings == []
+
+
+def test_a_platform_that_is_not_os_arch_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, stderr = _invoke(_clean(tmp_path), "--platform", "amd64")
+    assert code == 2
+    assert "--platform" in stderr
