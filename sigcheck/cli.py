@@ -84,10 +84,10 @@ class _DefaultGroup(click.Group):
 @click.group("sigcheck", cls=_DefaultGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", "-V", prog_name="sigcheck")
 def main() -> None:
-    """Find container signal-handling pitfalls in Dockerfiles.
+    """Find container signal-handling pitfalls in Dockerfiles and built images.
 
     `sigcheck PATH...` is `sigcheck check PATH...`; `sigcheck check --help`
-    lists its options.
+    lists its options. `sigcheck image PATH...` lints docker save archives and OCI layouts.
     """
 
 
