@@ -608,8 +608,9 @@ def _script_link(
     text, problem = resolver.read(file_origin)
     missing = text is None and resolver.files.missing(file_origin)
     if text is None:
-        if (missing or file_origin.kind == "image") and not looks_like_script(path):
-            return [], None, pid1  # a binary from an image, or built before `docker build`: the app
+        if (missing or file_origin.kind in ("image", "layer")) and not looks_like_script(path):
+            # A binary from an image (or an image's own layers), or built before `docker build`: the app.
+            return [], None, pid1
         info = ScriptInfo(path, file_origin, None, None, problem, missing, interpreter)
         return [Link("script", argv, pid1, None, origin, script=info)], None, pid1
     from sigcheck.shell.script import analyse_script
