@@ -313,3 +313,16 @@ def test_ctrl_c_removes_the_container(lab: Lab, phase: str, options: list[str], 
 @pytest.mark.parametrize("case", DEBIAN_CASES, ids=[c.name for c in DEBIAN_CASES])
 def test_verify_agrees_with_the_static_verdict_on_debian(debian: Lab, case: Case) -> None:
     _check(debian, case)
+
+
+def test_without_a_dockerfile_the_saved_image_is_the_static_side(lab: Lab) -> None:
+    """The run.sh without exec, verified with no --dockerfile: the engine saves the image,
+    `sigcheck image` lints it (SIG201 in /root/run.sh), and the SIGKILL is confirmed."""
+    image = lab.build("seed-runsh-without-exec")
+    try:
+        run = verify(lab, image, "--ready-log", READY)
+    finally:
+        lab.podman("rmi", image, check=False)
+    assert run.report["observation"]["outcome"] == "sigkill"
+    assert [f["rule"] for f in run.report["static"]["findings"]] == ["SIG201"]
+    assert run.report["verdict"]["result"] == "confirmed", run.report["verdict"]
