@@ -91,11 +91,24 @@ def _read_disk(file: str) -> str | None:
         return None
 
 
+class _Futures(dict[Any, Any]):
+    """`items()` as a snapshot: pygls's shutdown iterates the futures while a worker
+    thread's callback (`_forget`) may remove one, which raised "dictionary changed size
+    during iteration" at shutdown (seen in CI)."""
+
+    def items(self) -> Any:
+        return list(super().items())
+
+
 class _Protocol(LanguageServerProtocol):
     """pygls 2.1 keeps the future of every notification whose handler is a generator
     (its own didOpen, didChange, didClose) in `_request_futures`, under a made-up id
     that no response ever removes: ~1 KiB per keystroke for the life of the server.
     Drop each one once its handler is done."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._request_futures = _Futures(self._request_futures)
 
     def _handle_notification(self, method_name: str, params: Any) -> None:
         before = set(self._request_futures)
