@@ -62,6 +62,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 # The top: these may import any layer.
 UNRESTRICTED = (
     "sigcheck.lint",
+    "sigcheck.deploy_lint",
     "sigcheck.options",
     "sigcheck.fix",
     "sigcheck.cli",
