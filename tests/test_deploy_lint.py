@@ -239,3 +239,44 @@ def test_cli_stdin_dockerfile_still_works(project: Path) -> None:
     code, out, _ = _cli("--format", "json", "-", stdin=NODE_DOCKERFILE)
     assert code == 1
     assert [f["rule"] for f in json.loads(out)["findings"]] == ["SIG301"]
+
+
+PRE_STOP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+{grace}      containers:
+        - name: web
+          image: nginx:1.27
+          lifecycle:
+            preStop:
+{hook}
+"""
+
+
+GRACE = "      terminationGracePeriodSeconds: {}\n"
+
+
+@pytest.mark.parametrize(
+    ("grace", "hook", "fires"),
+    [
+        ("", '              exec:\n                command: ["sh", "-c", "sleep 30"]', True),
+        ("", '              exec:\n                command: ["sleep", "29"]', False),
+        (GRACE.format(15), "              sleep:\n                seconds: 20", True),
+        (GRACE.format(45), "              sleep:\n                seconds: 10", False),
+        ("", "              httpGet:\n                path: /drain\n                port: 80", False),
+        ("", '              exec:\n                command: ["/drain.sh"]', False),
+    ],
+)
+def test_sig601_prestop_eats_grace(grace: str, hook: str, fires: bool) -> None:
+    reports = lint_manifests("deploy.yaml", PRE_STOP.format(grace=grace, hook=hook), OPTIONS)
+    found = [f for f in _findings(reports) if f.rule == "SIG601"]
+    assert bool(found) == fires
+    if found:
+        assert (found[0].path, found[0].line) == ("deploy.yaml", 13 + grace.count("\n"))  # at `preStop:`
+        assert found[0].message.startswith("Deployment web, container web: ")
+        assert "SIGQUIT" in found[0].message  # nginx's STOPSIGNAL, from the knowledge base
