@@ -408,8 +408,9 @@ def check(
 ) -> None:
     """Lint Dockerfiles for container signal-handling pitfalls.
 
-    PATH is a Dockerfile, a directory to search for Dockerfile, Dockerfile.*,
-    *.dockerfile and Containerfile (honouring .gitignore), or - for stdin.
+    PATH is a Dockerfile, a Compose file or Kubernetes manifest (recognised by
+    content), a directory to search for Dockerfile, Dockerfile.*, *.dockerfile,
+    Containerfile and those YAML files (honouring .gitignore), or - for stdin.
     """
     started = time.perf_counter()
     outputs = _outputs(formats, output)
