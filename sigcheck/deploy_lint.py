@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 from sigcheck.findings import FileReport, Finding
 from sigcheck.lint import LintOptions, error_text, guarded, lint_file, lint_read, lint_source
 from sigcheck.load.files import LoadError, read_text
-from sigcheck.load.manifests import classify_yaml, is_compose_file_name, is_override_file_name
 from sigcheck.load.source import Source, read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.image import image_config
@@ -50,7 +49,9 @@ _DOCKERFILE_ONLY = frozenset({"SIG001"})
 
 
 def is_yaml_name(path: str) -> bool:
-    return path.lower().endswith((".yml", ".yaml")) or is_compose_file_name(path)
+    # Every Compose default file name ends so too; load.manifests (its regexes cost about
+    # a millisecond to compile) is imported only for a YAML input.
+    return path.lower().endswith((".yml", ".yaml"))
 
 
 def lint_input(path: str, options: LintOptions) -> list[FileReport]:
@@ -59,6 +60,8 @@ def lint_input(path: str, options: LintOptions) -> list[FileReport]:
     source = Source.of(path)
     if not source.is_stdin and not is_yaml_name(path):
         return [lint_file(path, options)]
+    from sigcheck.load.manifests import classify_yaml
+
     try:
         source, text = read_source(path, options.max_bytes)
         kind = classify_yaml(path if not source.is_stdin else "-", text)
@@ -76,6 +79,8 @@ def lint_input(path: str, options: LintOptions) -> list[FileReport]:
 def is_deployment_file(path: str, max_bytes: int) -> bool:
     """For directory discovery: a Compose file by name (not an override, which the file
     beside it merges), or YAML whose content is Compose or Kubernetes."""
+    from sigcheck.load.manifests import classify_yaml, is_compose_file_name, is_override_file_name
+
     if is_override_file_name(path):
         return False
     if is_compose_file_name(path):
