@@ -280,3 +280,12 @@ def test_sig601_prestop_eats_grace(grace: str, hook: str, fires: bool) -> None:
         assert (found[0].path, found[0].line) == ("deploy.yaml", 13 + grace.count("\n"))  # at `preStop:`
         assert found[0].message.startswith("Deployment web, container web: ")
         assert "SIGQUIT" in found[0].message  # nginx's STOPSIGNAL, from the knowledge base
+
+
+def test_cli_stdin_compose_is_recognised_and_builds_from_the_working_directory(project: Path) -> None:
+    (project / "Dockerfile").write_text(NODE_DOCKERFILE)
+    text = 'services:\n  web:\n    build: .\n    command: sh -c "node server.js"\n'
+    code, out, _ = _cli("--format", "json", "-", stdin=text)
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    assert (finding["rule"], finding["path"], finding["line"]) == ("SIG103", "-", 4)
