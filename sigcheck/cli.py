@@ -1,8 +1,8 @@
-"""Command line: `sigcheck [check] [OPTIONS] PATH...`, `rules`, `explain RULE`, `verify IMAGE`.
+"""Command line: `sigcheck [check] [OPTIONS] PATH...`, `image PATH...`, `rules`, `explain`, `verify`.
 
 `check` is the default command, so `sigcheck Dockerfile` keeps working; the first
-argument picks another command only when it is exactly `check`, `rules` or
-`explain` (a file named `rules` is `sigcheck check rules` or `./rules`).
+argument picks another command only when it is exactly a command's name (`check`,
+`image`, `rules`, `explain`...; a file named `rules` is `sigcheck check rules` or `./rules`).
 
 Exit codes follow hadolint and ruff: 0 when no finding reaches the failure
 threshold, 1 when one does, 2 for a usage or configuration error, a file that
@@ -20,8 +20,8 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from sigcheck.lint import FileReport, LintOptions
 
 __all__ = ["FORMATS", "main", "run"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab")  # sigcheck.report.FORMATS, without importing it
 THRESHOLDS = ("error", "warning", "info", "style", "none")  # sigcheck.config.THRESHOLDS
@@ -71,6 +73,8 @@ class _DefaultGroup(click.Group):
             "|",
             "explain RULE",
             "|",
+            "image PATH...",
+            "|",
             "verify IMAGE",
             "|",
             "server",
@@ -80,10 +84,10 @@ class _DefaultGroup(click.Group):
 @click.group("sigcheck", cls=_DefaultGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", "-V", prog_name="sigcheck")
 def main() -> None:
-    """Find container signal-handling pitfalls in Dockerfiles.
+    """Find container signal-handling pitfalls in Dockerfiles and built images.
 
     `sigcheck PATH...` is `sigcheck check PATH...`; `sigcheck check --help`
-    lists its options.
+    lists its options. `sigcheck image PATH...` lints docker save archives and OCI layouts.
     """
 
 
@@ -305,25 +309,79 @@ def _write(fmt: str, destination: str | None, reports: list[FileReport], seconds
     return True
 
 
+def _report_options(command: F) -> F:
+    """--format and --output: shared by `check` and `image`."""
+    command = click.option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report (of the --format given without :FILE) to FILE instead of standard output.",
+    )(command)
+    return click.option(
+        "--format",
+        "-f",
+        "formats",
+        multiple=True,
+        metavar="FORMAT[:FILE]",
+        help=(
+            f"Report format: {', '.join(FORMATS)} [default: text]. Repeat to write several reports "
+            "in one run; FORMAT:FILE writes that one to FILE."
+        ),
+    )(command)
+
+
+def _lint_options(command: F) -> F:
+    """--failure-threshold, --ignore, --assume-init, --config, --isolated: shared by `check` and `image`."""
+    command = click.option("--isolated", is_flag=True, help="Ignore every configuration file.")(command)
+    command = click.option(
+        "--config",
+        "config_file",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Read the configuration from FILE (a .sigcheck.toml, or a pyproject.toml with [tool.sigcheck]).",
+    )(command)
+    command = click.option(
+        "--assume-init/--no-assume-init",
+        default=None,
+        help="The container runs with an init added by the runtime (docker run --init, compose init: true).",
+    )(command)
+    command = click.option(
+        "--ignore",
+        "ignored",
+        multiple=True,
+        metavar="RULE[,RULE...]",
+        help="Do not report these rules (IDs or names); adds to `ignore` in the configuration.",
+    )(command)
+    return click.option(
+        "--failure-threshold",
+        "-t",
+        type=click.Choice(THRESHOLDS),
+        default=None,
+        help="Exit 1 when a finding has this severity or worse; 'none' never does [default: warning].",
+    )(command)
+
+
+def _jobs_option(command: F) -> F:
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help=f"Lint in N processes; 0 picks one per CPU for {PARALLEL_FROM} files or more, else 1. "
+        "Output is the same whatever N.",
+    )(command)
+
+
+def _debug_option(command: F) -> F:
+    return click.option(
+        "--debug", is_flag=True, help="Let an internal error stop sigcheck with its traceback."
+    )(command)
+
+
 @main.command("check", context_settings=CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, required=True, type=str, metavar="PATH...")
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    metavar="FORMAT[:FILE]",
-    help=(
-        f"Report format: {', '.join(FORMATS)} [default: text]. Repeat to write several reports "
-        "in one run; FORMAT:FILE writes that one to FILE."
-    ),
-)
-@click.option(
-    "--output",
-    "-o",
-    metavar="FILE",
-    help="Write the report (of the --format given without :FILE) to FILE instead of standard output.",
-)
+@_report_options
 @click.option("--target", metavar="STAGE", help="Lint this build stage instead of the final one.")
 @click.option(
     "--context",
@@ -332,33 +390,7 @@ def _write(fmt: str, destination: str | None, reports: list[FileReport], seconds
     type=click.Path(file_okay=False),
     help="Build context (default: the Dockerfile's directory, or the ancestor holding its COPY sources).",
 )
-@click.option(
-    "--failure-threshold",
-    "-t",
-    type=click.Choice(THRESHOLDS),
-    default=None,
-    help="Exit 1 when a finding has this severity or worse; 'none' never does [default: warning].",
-)
-@click.option(
-    "--ignore",
-    "ignored",
-    multiple=True,
-    metavar="RULE[,RULE...]",
-    help="Do not report these rules (IDs or names); adds to `ignore` in the configuration.",
-)
-@click.option(
-    "--assume-init/--no-assume-init",
-    default=None,
-    help="The container runs with an init added by the runtime (docker run --init, compose init: true).",
-)
-@click.option(
-    "--config",
-    "config_file",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Read the configuration from FILE (a .sigcheck.toml, or a pyproject.toml with [tool.sigcheck]).",
-)
-@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@_lint_options
 @click.option(
     "--max-file-size",
     type=click.IntRange(min=1),
@@ -366,15 +398,7 @@ def _write(fmt: str, destination: str | None, reports: list[FileReport], seconds
     metavar="BYTES",
     help="Refuse files larger than this [default: 10 MiB].",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help=f"Lint in N processes; 0 picks one per CPU for {PARALLEL_FROM} files or more, else 1. "
-    "Output is the same whatever N.",
-)
+@_jobs_option
 @click.option(
     "--fix",
     "apply_fixes",
@@ -388,7 +412,7 @@ def _write(fmt: str, destination: str | None, reports: list[FileReport], seconds
     help="Print the safe fixes as a unified diff on standard output and change nothing; "
     "exit 1 when there is a change.",
 )
-@click.option("--debug", is_flag=True, help="Let an internal error stop sigcheck with its traceback.")
+@_debug_option
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
@@ -439,6 +463,84 @@ def check(
     if show_diff and changes and code == 0:
         code = 1  # --diff: 1 when there is a change, whatever the threshold says
     sys.exit(code if written and fixed_ok else 2)
+
+
+@main.command("image", context_settings=CONTEXT_SETTINGS)
+@click.argument("paths", nargs=-1, required=True, type=str, metavar="PATH...")
+@_report_options
+@click.option(
+    "--platform",
+    metavar="OS/ARCH[/VARIANT]",
+    help="The image to lint from a multi-platform index [default: linux/amd64, or the only one].",
+)
+@_lint_options
+@_jobs_option
+@_debug_option
+def image_command(
+    paths: tuple[str, ...],
+    formats: tuple[str, ...],
+    output: str | None,
+    platform: str | None,
+    failure_threshold: str | None,
+    ignored: tuple[str, ...],
+    assume_init: bool | None,
+    config_file: str | None,
+    isolated: bool,
+    jobs: int,
+    debug: bool,
+) -> None:
+    """Lint built images: docker/podman save archives and OCI layouts.
+
+    PATH is a `docker save` or `podman save` archive, an OCI image layout
+    (directory or tar), or - for an archive on standard input
+    (`docker save app:1 | sigcheck image -`). Each image of an archive is linted
+    from its config and its merged layers. --fix does not apply to images: an
+    image is never rewritten; fix the Dockerfile it is built from.
+    """
+    started = time.perf_counter()
+    outputs = _outputs(formats, output)
+    if platform is not None:
+        from sigcheck.load.image.layout import parse_platform
+
+        try:
+            parse_platform(platform)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--platform'") from None
+    if paths.count("-") > 1:
+        raise click.UsageError("standard input (-) can be read only once")
+    from sigcheck.options import Flags, OptionsError, resolve
+
+    config = _load_config(config_file, isolated)
+    flags = Flags(None, None, failure_threshold, ignored, assume_init, None, debug)
+    try:
+        options, threshold = resolve(config, flags)
+    except OptionsError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{exc.flag}'") from None
+    reports = _lint_images(list(paths), options, platform, _workers(jobs, len(paths)))
+    for report in reports:
+        if report.error is not None:
+            click.echo(f"sigcheck: {_safe(report.path)}: {report.error}", err=True)
+    seconds = time.perf_counter() - started
+    written = all([_write(fmt, destination, reports, seconds) for fmt, destination in outputs])
+    code = _exit_code(reports, threshold)
+    sys.exit(code if written else 2)
+
+
+def _lint_images(
+    paths: list[str], options: LintOptions, platform: str | None, workers: int
+) -> list[FileReport]:
+    """Every image of every archive, in input order whatever the number of workers."""
+    import functools
+
+    from sigcheck.image_lint import lint_image
+
+    lint = functools.partial(lint_image, options=options, platform=platform)
+    if workers <= 1 or "-" in paths:
+        return [report for path in paths for report in lint(path)]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return [report for reports in pool.imap(lint, paths) for report in reports]
 
 
 def _fix_outputs(

@@ -82,6 +82,10 @@ class Finding(NamedTuple):
     fix: str | None = None
     chain: tuple[str, ...] | None = None
     edit: Edit | None = None  # set only when `fix` is safe to apply mechanically (`--fix`)
+    # Where the fact lives when `path` has no text for it: "app:1 config.Cmd",
+    # "app:1 /entrypoint.sh:3" for a finding in an image archive. Last, with a default,
+    # so every positional construction of a Finding stays valid.
+    logical: str | None = None
 
     @property
     def fix_safe(self) -> bool:

@@ -54,6 +54,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sigcheck.verify": (
         "sigcheck.verify",
         "sigcheck.lint",
+        "sigcheck.image_lint",
         "sigcheck.report",
         "sigcheck.model.signals",
         *LOCATIONS,
@@ -63,6 +64,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 UNRESTRICTED = (
     "sigcheck.lint",
     "sigcheck.deploy_lint",
+    "sigcheck.image_lint",
     "sigcheck.options",
     "sigcheck.fix",
     "sigcheck.cli",

@@ -7,8 +7,9 @@ verify` runs the image with podman, stops it with a 2 s grace period and must
 report what the static findings predict: a SIGKILL or a clean stop. These are
 the seed article's four scenarios (exec form, shell form, run.sh with and without
 `exec`, tini) plus shell form on dash, STOPSIGNAL SIGQUIT for a TERM-only app, and
-a trap that exits at once (SIG204). Two strict xfails record disagreements found
-this way, until the rules are fixed.
+a trap that exits at once (SIG204), and the two disagreements this found, now fixed
+in the rules: a keep-alive `sleep` ending run.sh without exec (SIG201), and tini in
+front of `sh -c 'app; echo done'`, where the shell waits for the app (SIG304).
 
 Every run must leave no container, no image and no temporary file behind, after
 success, failure and interruption alike.
@@ -197,12 +198,6 @@ def _check(lab: Lab, case: Case) -> None:
         assert verdict["predicted"] == ("abrupt" if case.rules else "clean")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="disagreement: sigcheck/shell/script.py counts `sleep` as set-up, never the app, so a "
-    "keep-alive `sleep` at the end of run.sh (without exec) gets no SIG201, yet the shell stays PID 1 "
-    "and the engine SIGKILLs it",
-)
 def test_keepalive_sleep_in_runsh(lab: Lab) -> None:
     image = lab.build("runsh-sleep-keepalive")
     try:
@@ -215,12 +210,6 @@ def test_keepalive_sleep_in_runsh(lab: Lab) -> None:
     assert run.report["verdict"]["result"] == "confirmed", run.report["verdict"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="disagreement: SIG304 misses tini -> busybox `sh -c 'app; cmd'` (the app is not the last "
-    "command, so ash stays): tini forwards SIGTERM to the shell only, the shell dies, tini exits 143 and "
-    "the app is SIGKILLed without its cleanup",
-)
 def test_tini_in_front_of_a_shell_that_stays(lab: Lab) -> None:
     image = lab.build("tini-busybox-shell-not-last")
     try:
@@ -324,3 +313,16 @@ def test_ctrl_c_removes_the_container(lab: Lab, phase: str, options: list[str], 
 @pytest.mark.parametrize("case", DEBIAN_CASES, ids=[c.name for c in DEBIAN_CASES])
 def test_verify_agrees_with_the_static_verdict_on_debian(debian: Lab, case: Case) -> None:
     _check(debian, case)
+
+
+def test_without_a_dockerfile_the_saved_image_is_the_static_side(lab: Lab) -> None:
+    """The run.sh without exec, verified with no --dockerfile: the engine saves the image,
+    `sigcheck image` lints it (SIG201 in /root/run.sh), and the SIGKILL is confirmed."""
+    image = lab.build("seed-runsh-without-exec")
+    try:
+        run = verify(lab, image, "--ready-log", READY)
+    finally:
+        lab.podman("rmi", image, check=False)
+    assert run.report["observation"]["outcome"] == "sigkill"
+    assert [f["rule"] for f in run.report["static"]["findings"]] == ["SIG201"]
+    assert run.report["verdict"]["result"] == "confirmed", run.report["verdict"]

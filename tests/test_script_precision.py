@@ -228,3 +228,28 @@ def test_a_variable_the_script_assigns_is_not_decided_by_the_env() -> None:
     )
     taken = {o.kind for o in analyse_script(text, ("server",), ()).outcomes if o.default_path}
     assert "foreground" in taken
+
+
+@pytest.mark.parametrize(
+    ("last", "is_app"),
+    [("sleep 1d", True), ("sleep infinity", True), ("sleep 3600", True), ("sleep 1m", True),
+     ("sleep 5", False), ("sleep 30s", False), ('sleep "$DELAY"', False)],
+)  # fmt: skip
+def test_a_long_sleep_is_what_the_container_waits_on(last: str, is_app: bool) -> None:
+    from sigcheck.shell.script import analyse_script
+
+    outcomes = analyse_script(f"#!/bin/sh\necho ready\n{last}\n", ()).outcomes
+    assert bool([o for o in outcomes if o.words and o.words[0] == "sleep"]) is is_app
+
+
+@pytest.mark.parametrize(("value", "skipped"), [(None, True), ("y", False), ("yes", False), ("no", True)])
+def test_a_regex_test_on_an_env_variable_is_decided(value: str | None, skipped: bool) -> None:
+    from sigcheck.shell.script import analyse_script
+
+    text = (
+        '#!/bin/bash\nif [[ "${SKIP}" =~ ^([yY][eE][sS]|[yY])+$ ]]; then\n'
+        '  sleep 365d\n  exit 0\nfi\nexec "$@"\n'
+    )
+    env = () if value is None else (("SKIP", value),)
+    taken = {o.kind for o in analyse_script(text, ("server",), env).outcomes if o.default_path}
+    assert taken == ({"exec"} if skipped else {"foreground"})

@@ -131,6 +131,7 @@ class Link(NamedTuple):
     supervisor: Supervisor | None = None
     app: App | None = None
     app_text: str | None = None  # the app's entry file, when it is in the build context
+    app_entry: str | None = None  # the entry file the command names (`node dist/index.js`), read or not
     app_config: str | None = None  # the app's own config file the command names, when it was read
     config_options: frozenset[str] = frozenset()  # the options that file turns on (`--die-on-term`)
 
@@ -522,6 +523,7 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
     """The app at the end of the chain, identified by name, by how it was built, or not at all."""
     app = identify_app(argv)
     text: str | None = None
+    entry: str | None = None
     if (
         app is not None
         and app.id == "httpd"
@@ -535,8 +537,9 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
             if any(resolver.files.built_with(path) == "go" for path in paths):
                 app = GO_APP
         elif app.handler_patterns and len(argv) > 1:
-            entry = next((a for a in argv[1:] if not a.startswith("-")), None)
-            if entry is not None and "-m" not in argv[1:] and "-e" not in argv[1:] and "-c" not in argv[1:]:
+            named = next((a for a in argv[1:] if not a.startswith("-")), None)
+            if named is not None and "-m" not in argv[1:] and "-e" not in argv[1:] and "-c" not in argv[1:]:
+                entry = named
                 located = resolver.locate(entry if entry.startswith("/") else "./" + entry)
                 if located is not None:
                     text = resolver.read(located[1])[0]
@@ -553,10 +556,11 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
                 origin,
                 app=app,
                 app_text=text,
+                app_entry=entry,
                 app_config=found[0],
                 config_options=options,
             )
-    return Link("app", argv, pid1, None, origin, app=app, app_text=text)
+    return Link("app", argv, pid1, None, origin, app=app, app_text=text, app_entry=entry)
 
 
 def _config_file(app_id: str, argv: tuple[str, ...]) -> str | None:
@@ -613,8 +617,9 @@ def _script_link(
     text, problem = resolver.read(file_origin)
     missing = text is None and resolver.files.missing(file_origin)
     if text is None:
-        if (missing or file_origin.kind == "image") and not looks_like_script(path):
-            return [], None, pid1  # a binary from an image, or built before `docker build`: the app
+        if (missing or file_origin.kind in ("image", "layer")) and not looks_like_script(path):
+            # A binary from an image (or an image's own layers), or built before `docker build`: the app.
+            return [], None, pid1
         info = ScriptInfo(path, file_origin, None, None, problem, missing, interpreter)
         return [Link("script", argv, pid1, None, origin, script=info)], None, pid1
     from sigcheck.shell.script import analyse_script

@@ -38,8 +38,8 @@ class DockerfileFiles:
 
     def locate(self, path: str) -> FileOrigin | None:
         origin = locate_file(self.model, self.stage, path, self._exists)
-        if origin is None:
-            return None
+        if origin is None or origin.instruction is None:
+            return None  # locate_file always names the instruction that wrote the file
         span = instruction_span(self.path, origin.instruction)
         return origin._replace(span=span, display=self._display(origin))
 

@@ -30,13 +30,13 @@ from sigcheck.span import Span
 __all__ = ["DEFAULT_PATH", "FileOrigin", "ImageFiles", "locate_file"]
 
 
-Kind = Literal["context", "heredoc", "run", "image"]
+Kind = Literal["context", "heredoc", "run", "image", "layer"]  # layer: a file of a built image
 
 
 class FileOrigin(NamedTuple):
     kind: Kind
     image_path: str
-    instruction: Instruction
+    instruction: Instruction | None  # None: no Dockerfile wrote it (a file of an image's layers)
     context_path: str | None = None  # for kind "context"
     content: str | None = None  # for "heredoc" and "run"
     content_line: int | None = 1  # Dockerfile line of the content's first line; None: generated text

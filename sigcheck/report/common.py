@@ -119,7 +119,11 @@ def fingerprinted(
     seen: dict[str, int] = {}
     for report in reports:
         for finding in report.findings:
-            text = _normalised(finding, sources.lines(report, finding.path))
+            if finding.logical is not None:
+                # In an image archive: its bytes are no text to hash (nor to read), the fact's place is.
+                text = f"{finding.logical}\0{finding.message}"
+            else:
+                text = _normalised(finding, sources.lines(report, finding.path))
             key = "\0".join([finding.rule, text] + ([finding.path] if with_path else []))
             digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
             count = seen.get(f"{finding.path}\0{digest}", 0) + 1

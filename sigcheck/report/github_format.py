@@ -47,6 +47,15 @@ def _command(name: str, properties: list[tuple[str, str | int]], message: str) -
 
 
 def _annotation(finding: Finding, path: str) -> str:
+    if finding.logical is not None:
+        # In an image archive: a file-level annotation (no line of the archive applies), the
+        # image and the fact's place in the message.
+        message = f"{finding.logical}: {finding.message}"
+        if finding.fix:
+            message += f"\nfix: {finding.fix}"
+        message += f"\nsee: {finding.doc_url}"
+        props_: list[tuple[str, str | int]] = [("file", path), ("title", f"{finding.rule} {finding.name}")]
+        return _command(COMMANDS[finding.severity], props_, message)
     props: list[tuple[str, str | int]] = [("file", path), ("line", finding.line)]
     if finding.end_line == finding.line:
         props.append(("col", finding.column))

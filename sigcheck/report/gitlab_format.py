@@ -33,6 +33,11 @@ def render_gitlab(reports: Sequence[FileReport], *, root: str | None = None) -> 
     issues: list[dict[str, Any]] = []
     for _, finding, fingerprint in fingerprinted(reports, with_path=True):
         description = f"{finding.rule} {finding.name}: {finding.message}"
+        lines = {"begin": finding.line, "end": finding.end_line}
+        if finding.logical is not None:
+            # In an image archive: GitLab needs a line; 1 of the archive, the place in the text.
+            description = f"{finding.rule} {finding.name}: {finding.logical}: {finding.message}"
+            lines = {"begin": 1, "end": 1}
         if finding.fix:
             description += f" Fix: {finding.fix}"
         issues.append(
@@ -45,7 +50,7 @@ def render_gitlab(reports: Sequence[FileReport], *, root: str | None = None) -> 
                 "categories": ["Bug Risk"],
                 "location": {
                     "path": relative_to(finding.path, root) or finding.path,
-                    "lines": {"begin": finding.line, "end": finding.end_line},
+                    "lines": lines,
                 },
                 "content": {"body": f"See {finding.doc_url}"},
             }

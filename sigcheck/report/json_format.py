@@ -12,7 +12,7 @@ __all__ = ["edit_dict", "finding_dict", "render", "render_json"]
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
-    return {
+    row = {
         "rule": finding.rule,
         "name": finding.name,
         "severity": finding.severity.label,
@@ -28,6 +28,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "chain": list(finding.chain) if finding.chain else None,
         "url": finding.doc_url,
     }
+    if finding.logical is not None:
+        row["logical"] = finding.logical  # only then: Dockerfile reports keep their shape
+    return row
 
 
 def edit_dict(edit: Edit) -> dict[str, Any]:

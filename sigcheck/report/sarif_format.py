@@ -119,6 +119,8 @@ def _region(finding: Finding, lines: list[str] | None) -> dict[str, Any]:
 
 def _message(finding: Finding) -> dict[str, str]:
     text = finding.message
+    if finding.logical is not None:
+        text = f"{finding.logical}: {text}"  # viewers show the message; few show logical locations
     if finding.fix:
         text += f"\nFix: {finding.fix}"
     return {"text": text}
@@ -133,18 +135,26 @@ def render_sarif(reports: Sequence[FileReport], *, root: str | None = None) -> s
     sources = SourceLines()
     results: list[dict[str, Any]] = []
     for report, finding, fingerprint in fingerprinted(reports, with_path=False, sources=sources):
+        location: dict[str, Any]
+        if finding.logical is not None:
+            # In an image archive: the archive is the artifact, with no region (its lines are
+            # no text); the image and the fact's place inside it are the logical location.
+            location = {
+                "physicalLocation": {"artifactLocation": _artifact(finding.path, root)},
+                "logicalLocations": [{"fullyQualifiedName": finding.logical}],
+            }
+        else:
+            location = {
+                "physicalLocation": {
+                    "artifactLocation": _artifact(finding.path, root),
+                    "region": _region(finding, sources.lines(report, finding.path)),
+                }
+            }
         result: dict[str, Any] = {
             "ruleId": finding.rule,
             "level": LEVELS[finding.severity],
             "message": _message(finding),
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": _artifact(finding.path, root),
-                        "region": _region(finding, sources.lines(report, finding.path)),
-                    }
-                }
-            ],
+            "locations": [location],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         }
         if finding.rule in index:

@@ -65,7 +65,13 @@ def _finding_lines(finding: Finding, source: list[str] | None, report_path: str)
         [
             # A finding in an entry script names the script; the group header names the Dockerfile.
             ("", "  " + (printable(finding.path) + ":" if finding.path != report_path else "")),
-            ("", f"{finding.line}:{finding.column}  "),
+            # In an image archive the line of the archive means nothing: where the fact lives does.
+            (
+                "",
+                f"{printable(finding.logical)}  "
+                if finding.logical
+                else f"{finding.line}:{finding.column}  ",
+            ),
             (style, finding.severity.label),
             ("", "  "),
             ("bold", finding.rule),

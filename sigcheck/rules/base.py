@@ -105,9 +105,13 @@ class Context(NamedTuple):
         path, offset = self.script_path(origin)
         written = origin.span.line if origin.span is not None else 1
         text_line = line + offset if offset is not None else written
-        if offset is None or (origin.kind == "heredoc" and any(h.chomp for h in origin.instruction.heredocs)):
+        chomped = origin.instruction is not None and any(h.chomp for h in origin.instruction.heredocs)
+        if offset is None or (origin.kind == "heredoc" and chomped):
             columns = None  # generated text, or `<<-` stripped tabs: columns do not map
         start, end = columns if columns is not None else (1, 1)
+        logical = None
+        if origin.kind == "layer":
+            logical = f"{origin.image_path}:{text_line}"  # the archive has no lines: the in-image file does
         return Finding(
             rule=rule.id,
             name=rule.name,
@@ -121,6 +125,7 @@ class Context(NamedTuple):
             fix=fix,
             chain=tuple(self.chain.describe()) or None,
             edit=edit,
+            logical=logical,
         )
 
     def finding(
@@ -146,6 +151,7 @@ class Context(NamedTuple):
             fix=fix,
             chain=tuple(self.chain.describe()) or None,
             edit=edit,
+            logical=span.logical,
         )
 
 

@@ -41,20 +41,22 @@ def check(ctx: Context) -> Iterator[Finding]:
         f"without a handler it exits on {exits} only" if exits else "without a handler it exits on no signal"
     )
     if app.handler_patterns:
-        looked = (
-            "no handler was found in its entry file"
-            if link.app_text
-            else "its entry file could not be checked"
-        )
+        if link.app_text:
+            looked = "no handler was found in its entry file"
+        elif link.app_entry is not None:
+            looked = "its entry file could not be checked"
+        else:
+            looked = "it runs no entry file (an interactive REPL)"
         default += f"; {looked}"
     message = (
         f"{app.label} (`{program}`) is PID 1 without an init: as PID 1 it ignores {signal} ({default}), "
         "so `docker stop` waits out the grace period and SIGKILLs it, and nobody reaps zombie "
         f"processes. Put an init in front {alternatives}, or handle {signal} in the app."
     )
-    # Whether a runtime ignores the signal depends on its entry file: unread, it is not known.
-    unread = bool(app.handler_patterns) and not link.app_text
-    yield ctx.link_finding(RULE, link, message, severity=Severity.WARNING if unread else None, fix=_INIT_FIX)
+    # Whether a runtime ignores the signal depends on its entry file: unread, it is not known,
+    # as for a program sigcheck does not know at all (info, above).
+    unread = bool(app.handler_patterns) and link.app_entry is not None and not link.app_text
+    yield ctx.link_finding(RULE, link, message, severity=Severity.INFO if unread else None, fix=_INIT_FIX)
 
 
 RULE = Rule(

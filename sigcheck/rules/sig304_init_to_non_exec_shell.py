@@ -21,12 +21,15 @@ def _stays(link: Link) -> bool:
 
 
 def _dies_at_once(ctx: Context, signal: str) -> bool:
-    """The app ends as soon as the signal reaches it: a runtime (Python, Node) whose entry
-    file was read and installs no handler, so there is no slow shutdown to cut short."""
+    """The app ends as soon as the signal reaches it, so there is no slow shutdown to cut
+    short: a runtime (Python, Node) whose entry file was read and installs no handler, or
+    a program that runs no code of its own (`sleep 1d`, `tail -f`, a keep-alive)."""
     app = ctx.chain.app
     known = app.app if app is not None else None
-    if app is None or known is None or known.handles_signals or not known.handler_patterns:
+    if app is None or known is None or known.handles_signals:
         return False
+    if not known.handler_patterns:
+        return app.app_entry is None and not known.interrupt_patterns
     return bool(app.app_text) and not handles_in_code(app, signal)
 
 

@@ -61,6 +61,7 @@ class CommandString(NamedTuple):
     trailing_newline: bool
     parse_error: bool
     statements: int
+    reported_after: bool = False  # `app; echo done`: a reporting command runs after the app
 
     @property
     def argv(self) -> tuple[str, ...] | None:
@@ -96,6 +97,10 @@ def _walk_final(node: "Node", state: dict[str, bool]) -> "Node | None":
                 # `app || fallback`: the shell must wait for the app's status.
                 state["app_not_last"] = True
                 return _walk_final(left, state)
+        if ops and ops[-1] != "||" and _reporting(right):
+            # `app && echo done`: the shell runs the echo after the app, so it waits for it.
+            state["reported_after"] = True
+            return _walk_final(named[-2], state)
         state["list"] = True
         return _walk_final(right, state)
     if kind == "pipeline":
@@ -122,6 +127,18 @@ def _walk_final(node: "Node", state: dict[str, bool]) -> "Node | None":
 def _unwrap_redirect(node: "Node") -> "Node":
     body = node.child_by_field_name("body") if node.type == "redirected_statement" else None
     return body if body is not None else node
+
+
+# Commands that only report after the app has ended: never the app itself.
+_REPORTERS = frozenset({"echo", "printf", "logger", "true", ":"})
+
+
+def _reporting(node: "Node") -> bool:
+    node = _unwrap_redirect(node)
+    if node.type != "command":
+        return False
+    name = node.child_by_field_name("name")
+    return name is not None and name.text is not None and name.text.decode("utf-8", "replace") in _REPORTERS
 
 
 def _is_wait(node: "Node") -> bool:
@@ -243,6 +260,10 @@ def analyse_command_string(text: str) -> CommandString:
         if len(statements) > 1 and _is_wait(last):
             # `app & wait`: the app is the backgrounded statement before the wait.
             last = statements[-2]
+        elif len(statements) > 1 and _reporting(last):
+            # `app; echo stopped`: the echo is not the app, and the shell waits for the app to run it.
+            state["reported_after"] = True
+            last = statements[-2]
         following = last.next_sibling
         background = following is not None and following.type == "&"
         final_node = _walk_final(last, state)
@@ -260,6 +281,7 @@ def analyse_command_string(text: str) -> CommandString:
         final=final,
         explicit_exec=explicit,
         app_not_last=state.get("app_not_last", False),
+        reported_after=state.get("reported_after", False),
         pipeline=state.get("pipeline", False),
         background=background,
         redirect=bool(final is not None and final.redirected),
@@ -286,6 +308,7 @@ def decide_exec(shell: str | None, cs: CommandString) -> ExecVerdict:
         return ExecVerdict(True, True, "`exec` replaces the shell with the app")
     for flag, reason in (
         (cs.pipeline, "a pipeline keeps the shell as the parent of every stage"),
+        (cs.reported_after, "a command after the app (`; echo done`) keeps the shell waiting for it"),
         (cs.app_not_last, "a command after `||` keeps the shell waiting for the app"),
         (cs.background, "`&` starts the app in the background"),
         (cs.has_trap, "a `trap` makes every shell stay to run it"),

@@ -151,7 +151,7 @@ def exec_point(cs: CommandString) -> int | None:
     """Byte offset in the string where `exec ` makes the final command replace the shell."""
     if cs.final is None or cs.explicit_exec or cs.compound or cs.subshell:
         return None
-    if cs.pipeline or cs.app_not_last or cs.background or cs.has_trap or cs.negated:
+    if cs.pipeline or cs.app_not_last or cs.reported_after or cs.background or cs.has_trap or cs.negated:
         return None
     if not exec_insertable(cs.text, cs.final.name_byte):
         return None

@@ -222,7 +222,25 @@ def _is_follower(words: tuple[str, ...]) -> bool:
             w.startswith("--follow") or (w[:1] == "-" and w[1:2] != "-" and w.strip("-0123456789n") in "fF")
             for w in words[1:]
         )
-    return name == "sleep" and words[1:2] in (("infinity",), ("inf",))
+    return name == "sleep" and _keeps_alive(words)
+
+
+# `sleep N` as the container's keep-alive (GNU and busybox suffixes s, m, h, d).
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _keeps_alive(words: tuple[str, ...]) -> bool:
+    """`sleep infinity`, or a sleep of a minute or more: what the container waits on, not a
+    pause between set-up steps (`sleep 2`)."""
+    total = 0.0
+    for word in words[1:]:
+        if word in ("infinity", "inf"):
+            return True
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)([smhd]?)", word)
+        if match is None:
+            return False  # `sleep "$DELAY"`: unknown, taken for a pause
+        total += float(match.group(1)) * _SECONDS[match.group(2)]
+    return total >= 60
 
 
 def _long_running(words: tuple[str, ...]) -> bool:
@@ -554,6 +572,11 @@ class _Walker:
                 for condition, statements in branches:
                     first = _first(positional, self.args)
                     verdict = _evaluate(condition, first, self.variable) if condition else None
+                    # Skipped because of the image's ENV, not of its arguments: the branch still
+                    # runs the image's own CMD when a user sets the variable (`docker run -e`).
+                    by_env = (
+                        verdict is False and condition is not None and _evaluate(condition, first) is None
+                    )
                     if verdict is False or decided:
                         # Not taken with the image's own arguments, but `docker run IMAGE ARGS` may
                         # take it. There it is a one-shot task (`app:init`, `backup`, `migrate`),
@@ -563,7 +586,11 @@ class _Walker:
                             o.but(default_path=False, traps=o.traps or tuple(traps))
                             for o in other.ended_outcomes + _settle(other.running)
                             if o.default_path
-                            and (o.kind == "exec" or _long_running(o.words) or self.runs_args(o.words))
+                            and (
+                                o.kind == "exec"
+                                or _long_running(o.words)
+                                or (by_env and self.runs_args(o.words))
+                            )
                         ]
                         continue
                     # A branch goes on with the jobs already running (`app & ... if x; then wait;
@@ -639,7 +666,7 @@ class _Walker:
         name = cmd.name
         if name is None and cmd.words and not cmd.words[0].startswith(('"$@"', "$@", '"${@}"')):
             return []
-        if name in _TRIVIAL or not cmd.words:
+        if (name in _TRIVIAL and not (name == "sleep" and _keeps_alive(cmd.words))) or not cmd.words:
             return []
         if name is not None and self.loops == 0 and is_one_shot(cmd.words):
             return []  # a client that does its job and returns (`curl`, `pg_dump`, `kubectl`)
@@ -839,7 +866,19 @@ _EMPTINESS = re.compile(
 )
 
 
+_MATCHES = re.compile(r"""^\s*\[\[\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\s+=~\s+(\S+)\s*\]\]\s*$""")
+
+
 def _test(text: str, first: str | None, variable: Callable[[str], str | None]) -> bool | None:
+    matches = _MATCHES.match(text)
+    if matches is not None:
+        value = variable(matches.group(1))
+        if value is None:
+            return None
+        try:  # bash's =~ is a POSIX ERE: the simple ones entry scripts use read the same in Python
+            return re.search(matches.group(2), value) is not None
+        except re.error:
+            return None
     emptiness = _EMPTINESS.match(text)
     if emptiness is not None:
         value = variable(emptiness.group(2))

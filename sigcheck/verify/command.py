@@ -96,7 +96,15 @@ def verify(
         fail(f"{static.source}: {static.error}")
     with interrupt.guarded():
         try:
-            observation = observe(find_engine(engine), plan, announce)
+            found = find_engine(engine)
+            if static is None and stop_signal is None and not args:
+                # No --dockerfile: the static side is the image itself, saved by the engine.
+                # (With --signal or ARGS the run is not the image's own: left unverified.)
+                static = static_findings(image, None, None, found)
+                if static is not None and static.error is not None:
+                    announce(f"sigcheck verify: no static verdict: {static.error}")
+                    static = None
+            observation = observe(found, plan, announce)
         except EngineError as exc:
             if interrupt.interrupted() is None:
                 fail(str(exc))

@@ -14,11 +14,14 @@ count. SIG5xx (the analysis could not see the entry point) and SIG6xx
 # No `from __future__ import annotations` here: this module defines NamedTuples.
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.signals import parse_signal
 from sigcheck.verify.observe import Observation
+
+if TYPE_CHECKING:
+    from sigcheck.verify.engine import Engine
 
 __all__ = [
     "KILL_FAMILIES",
@@ -47,17 +50,18 @@ class Verdict(NamedTuple):
     detail: str
 
 
-def static_findings(image: str, dockerfile: str | None, target: str | None = None) -> StaticSide | None:
+def static_findings(
+    image: str, dockerfile: str | None, target: str | None = None, engine: "Engine | None" = None
+) -> StaticSide | None:
     """The static verdict for IMAGE, or None when there is nothing to lint.
 
-    The one place that decides where static findings come from. Today: the
-    Dockerfile the image was built from (`--dockerfile`, `--target`). When
-    `sigcheck image` (issue 15) lands, the default (no `--dockerfile`) should save
-    IMAGE with the engine (`save -o TMP/image.tar`) and lint that archive here,
-    so the comparison is with the very image that ran.
+    The one place that decides where static findings come from: the Dockerfile the
+    image was built from (`--dockerfile`, `--target`) when given; else the very image
+    that runs, saved by the engine (`save -o TMP/image.tar`) and linted as
+    `sigcheck image` does, the temporary archive removed afterwards.
     """
     if dockerfile is None:
-        return None
+        return _image_findings(image, engine) if engine is not None else None
     # Imported here: `sigcheck verify --help` should not load the linter.
     from sigcheck.lint import LintOptions, lint_file
 
@@ -68,6 +72,32 @@ def static_findings(image: str, dockerfile: str | None, target: str | None = Non
     if report.error is not None:
         return StaticSide(source, (), report.error)
     return StaticSide(source, tuple(sorted(report.findings, key=Finding.sort_key)))
+
+
+def _image_findings(image: str, engine: "Engine") -> StaticSide:
+    import shutil
+    import tempfile
+
+    from sigcheck.image_lint import lint_image
+    from sigcheck.lint import LintOptions
+    from sigcheck.verify.engine import EngineError
+
+    source = f"image {image} (saved by {engine.name})"
+    work = tempfile.mkdtemp(prefix="sigcheck-verify-")
+    try:
+        archive = f"{work}/image.tar"
+        try:
+            engine.call("save", "-o", archive, image, timeout=600)
+        except EngineError as exc:
+            return StaticSide(source, (), str(exc))
+        reports = lint_image(archive, LintOptions())
+        errors = [r.error for r in reports if r.error is not None]
+        if errors:
+            return StaticSide(source, (), errors[0])
+        findings = [f for r in reports for f in r.findings]
+        return StaticSide(source, tuple(sorted(findings, key=Finding.sort_key)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def kill_predictors(findings: Sequence[Finding]) -> tuple[Finding, ...]:

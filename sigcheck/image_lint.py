@@ -1,0 +1,71 @@
+"""One image archive in, findings out: config + layers -> model -> chain -> rules.
+
+The image twin of `sigcheck.lint`: the same chain and rules, with the image's
+stored config for the Dockerfile's instructions and its merged layers for the
+build context. There is no Dockerfile, so there are no ignore comments: only the
+configuration's per-file ignores and severity overrides apply.
+"""
+
+from __future__ import annotations
+
+from sigcheck.findings import FileReport, Finding
+from sigcheck.lint import INTERNAL_ERROR, LintOptions, _ids
+from sigcheck.load.files import LoadError
+from sigcheck.load.image import Image, ImageError, open_images
+from sigcheck.model.chain import build_chain
+from sigcheck.model.image_files import LayerImageFiles, image_config
+from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME
+from sigcheck.pragmas import apply_ignores
+from sigcheck.rules import Context
+
+__all__ = ["lint_image", "lint_images"]
+
+
+def _lint_one(path: str, image: Image, options: LintOptions) -> list[Finding]:
+    config = image_config(image)
+    files = LayerImageFiles(image)
+    runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
+    chain = build_chain(config, files, runtime)
+    ctx = Context(path, config, chain, files, runtime, None)
+    findings: list[Finding] = []
+    for rule in options.rules:
+        findings.extend(rule.check(ctx))
+    findings = apply_ignores(
+        ctx,
+        findings,
+        enabled=_ids(options.rules),
+        per_file=options.per_file_ignores,
+        severity=options.severity,
+    )
+    # Every finding names the image: an archive may hold several, and its path has no lines.
+    named = [f._replace(logical=f"{image.name} {f.logical or 'config'}") for f in findings]
+    named.sort(key=lambda f: (f.logical or "", *f.sort_key()))
+    return named
+
+
+def lint_image(path: str, options: LintOptions, platform: str | None = None) -> list[FileReport]:
+    """One report per image of the archive at `path` (`-`: standard input); a single
+    report with the error when the archive cannot be read."""
+    try:
+        with open_images(path, platform=platform) as archive:
+            reports = [FileReport(path, _lint_one(path, image, options)) for image in archive.images]
+            if not reports:
+                return [FileReport(path, error="the archive holds no image")]
+            return reports
+    except ImageError as exc:
+        return [FileReport(path, error=str(exc).removeprefix(f"{path}: "))]
+    except LoadError as exc:
+        return [FileReport(path, error=str(exc))]
+    except (RecursionError, MemoryError) as exc:
+        return [
+            FileReport(path, error=f"input too deeply nested or too large to analyse ({type(exc).__name__})")
+        ]
+    except Exception as exc:  # the last guard: one bad archive must not stop the others
+        if options.debug:
+            raise
+        message = f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+        return [FileReport(path, error=message)]
+
+
+def lint_images(paths: list[str], options: LintOptions, platform: str | None = None) -> list[FileReport]:
+    return [report for path in paths for report in lint_image(path, options, platform)]
