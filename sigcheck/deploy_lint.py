@@ -220,6 +220,11 @@ class _Reports:
             self.errors.append(report)
         for finding in report.findings:
             owner = finding.path if finding.path in self.yaml_paths else report.path
+            if owner == finding.path and finding.path in self.yaml_paths:
+                # A YAML node's span has a line and column and names its key path
+                # (`services.web.command`); to the reporters a logical name means "no text
+                # of its own", which would drop the line: the position is the fact here.
+                finding = finding._replace(logical=None)
             target = self.by_path.setdefault(owner, FileReport(owner))
             target.findings.append(finding)
             if owner == report.path and report.lines and not target.lines:

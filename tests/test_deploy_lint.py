@@ -289,3 +289,12 @@ def test_cli_stdin_compose_is_recognised_and_builds_from_the_working_directory(p
     assert code == 1
     (finding,) = json.loads(out)["findings"]
     assert (finding["rule"], finding["path"], finding["line"]) == ("SIG103", "-", 4)
+
+
+def test_github_format_points_at_the_yaml_line(project: Path) -> None:
+    (project / "Dockerfile").write_text(NODE_DOCKERFILE)
+    text = 'services:\n  web:\n    build: .\n    command: sh -c "node server.js"\n'
+    (project / "compose.yaml").write_text(text)
+    code, out, _ = _cli("--format", "github", "compose.yaml")
+    assert code == 1
+    assert "file=compose.yaml,line=4,col=14," in out
