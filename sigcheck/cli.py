@@ -98,12 +98,23 @@ def _expand_paths(paths: tuple[str, ...]) -> tuple[list[str], list[FileReport]]:
     problems: list[FileReport] = []
     for path in paths:
         if path != "-" and os.path.isdir(path):
-            from sigcheck.discover import discover
+            from sigcheck.deploy_lint import is_deployment_file
+            from sigcheck.discover import discover, is_yaml_name
+            from sigcheck.load.files import DEFAULT_MAX_BYTES
 
-            found = list(discover(path))
+            # YAML that is neither Compose nor Kubernetes is skipped silently here; named
+            # explicitly, it is an error (deploy_lint.lint_input).
+            found = [
+                p
+                for p in discover(path, yaml=True)
+                if not is_yaml_name(p) or is_deployment_file(p, DEFAULT_MAX_BYTES)
+            ]
             if not found:
                 problems.append(
-                    FileReport(path, error="no Dockerfile or Containerfile found in this directory")
+                    FileReport(
+                        path,
+                        error="no Dockerfile, Containerfile, Compose file or manifest in this directory",
+                    )
                 )
             files += found
         else:
@@ -211,17 +222,19 @@ def _lint_all(
 def _results(
     files: list[str], options: LintOptions, workers: int, stack: contextlib.ExitStack
 ) -> Iterator[FileReport]:
-    from sigcheck.lint import lint_file
+    from sigcheck.deploy_lint import lint_input
 
+    # One input may report several files (a Compose file: the YAML and each Dockerfile).
     if workers <= 1 or "-" in files:
-        return (lint_file(path, options) for path in files)
+        return (report for path in files for report in lint_input(path, options))
     import functools
     import multiprocessing
 
     pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
     chunk = max(1, min(64, len(files) // (workers * 8)))
     # Pool.imap yields in input order, so the output is identical to one process.
-    return pool.imap(functools.partial(lint_file, options=options), files, chunksize=chunk)
+    batches = pool.imap(functools.partial(lint_input, options=options), files, chunksize=chunk)
+    return (report for batch in batches for report in batch)
 
 
 def _with_progress(results: Iterator[FileReport], total: int) -> list[FileReport]:
@@ -419,8 +432,9 @@ def check(
 ) -> None:
     """Lint Dockerfiles for container signal-handling pitfalls.
 
-    PATH is a Dockerfile, a directory to search for Dockerfile, Dockerfile.*,
-    *.dockerfile and Containerfile (honouring .gitignore), or - for stdin.
+    PATH is a Dockerfile, a Compose file or Kubernetes manifest (recognised by
+    content), a directory to search for Dockerfile, Dockerfile.*, *.dockerfile,
+    Containerfile and those YAML files (honouring .gitignore), or - for stdin.
     """
     started = time.perf_counter()
     outputs = _outputs(formats, output)

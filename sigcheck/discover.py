@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 
-__all__ = ["discover", "is_dockerfile_name"]
+__all__ = ["discover", "is_dockerfile_name", "is_yaml_name"]
 
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
 
@@ -72,8 +72,14 @@ def _ignored(rules: list[tuple[str, list[_Pattern]]], path: str, is_dir: bool) -
     return ignored
 
 
-def discover(root: str) -> Iterator[str]:
-    """Dockerfiles below `root`, sorted, skipping VCS folders and git-ignored paths."""
+def is_yaml_name(name: str) -> bool:
+    return name.lower().endswith((".yml", ".yaml"))
+
+
+def discover(root: str, yaml: bool = False) -> Iterator[str]:
+    """Dockerfiles below `root`, sorted, skipping VCS folders and git-ignored paths; with
+    `yaml`, YAML files too (the caller keeps those that are Compose or Kubernetes: this
+    layer reads no file's content)."""
 
     def walk(directory: str, rules: list[tuple[str, list[_Pattern]]]) -> Iterator[str]:
         patterns = _read_gitignore(directory)
@@ -92,7 +98,9 @@ def discover(root: str) -> Iterator[str]:
                 if entry.name in _SKIP_DIRS or _ignored(rules, entry.path, True):
                     continue
                 yield from walk(entry.path, rules)
-            elif is_dockerfile_name(entry.name) and not _ignored(rules, entry.path, False):
+            elif (is_dockerfile_name(entry.name) or (yaml and is_yaml_name(entry.name))) and not _ignored(
+                rules, entry.path, False
+            ):
                 yield entry.path
 
     yield from walk(root, [])

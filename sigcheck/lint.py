@@ -4,7 +4,7 @@
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 from sigcheck.config import FileIgnore
@@ -16,7 +16,7 @@ from sigcheck.load.source import Source, read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.dockerfile_files import DockerfileFiles
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
-from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME
+from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME, Runtime
 from sigcheck.pragmas import apply_ignores
 from sigcheck.rules import ALL_RULES, Context, Rule
 from sigcheck.rules.base import DockerfileView
@@ -26,7 +26,10 @@ __all__ = [
     "FileReport",
     "LintOptions",
     "LintResult",
+    "error_text",
+    "guarded",
     "lint_file",
+    "lint_read",
     "lint_source",
     "lint_text",
 ]
@@ -75,8 +78,12 @@ def lint_source(
     options: LintOptions = DEFAULT_OPTIONS,
     overlay: Mapping[str, str] | None = None,
     source: Source | None = None,
+    runtime: Runtime | None = None,
 ) -> LintResult:
-    """As `lint_text`, with the Dockerfile's lines and the files the lint read."""
+    """As `lint_text`, with the Dockerfile's lines and the files the lint read.
+
+    `runtime`: what the deployment overrides (a Compose service); None: a bare
+    `docker run`, with `--assume-init` from the options."""
     try:
         parsed = parse_dockerfile(text)
     except DockerfileSyntaxError as exc:
@@ -94,7 +101,8 @@ def lint_source(
     source = source or Source.of(path)
     build_context = _build_context(source, model, stage, options, overlay)
     files = DockerfileFiles(model, stage, build_context, source)
-    runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
+    if runtime is None:
+        runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
     chain = build_chain(stage.config, files, runtime)
     view = DockerfileView(parsed, model, stage, source)
     ctx = Context(path, stage.config, chain, files, runtime, view)
@@ -152,23 +160,46 @@ def _build_context(
 
 
 def lint_file(path: str, options: LintOptions = DEFAULT_OPTIONS) -> FileReport:
+    return guarded(
+        path, options, lambda: _dockerfile_report(path, read_source(path, options.max_bytes), options)
+    )
+
+
+def lint_read(path: str, source: Source, text: str, options: LintOptions = DEFAULT_OPTIONS) -> FileReport:
+    """As `lint_file`, for a Dockerfile already read (standard input, read once to classify it)."""
+    return guarded(path, options, lambda: _dockerfile_report(path, (source, text), options))
+
+
+def _dockerfile_report(path: str, loaded: tuple[Source, str], options: LintOptions) -> FileReport:
+    source, text = loaded
     report = FileReport(path)
-    try:
-        source, text = read_source(path, options.max_bytes)
-        result = lint_source(text, path, options, source=source)
-        report.findings = result.findings
-        if report.findings:
-            report.lines = result.lines
-            report.sources = result.sources
-    except LoadError as exc:
-        report.error = str(exc)
-    except (RecursionError, MemoryError) as exc:
-        report.error = f"input too deeply nested or too large to analyse ({type(exc).__name__})"
-    except Exception as exc:  # the last guard: one bad file must not stop the others
-        if options.debug:
-            raise
-        report.error = f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+    result = lint_source(text, path, options, source=source)
+    report.findings = result.findings
+    if report.findings:
+        report.lines = result.lines
+        report.sources = result.sources
     return report
+
+
+def guarded(path: str, options: LintOptions, work: Callable[[], FileReport]) -> FileReport:
+    """`work()`, or a report of `path` with the one-line error that stopped it: one bad
+    file must not stop the others."""
+    try:
+        return work()
+    except Exception as exc:  # the last guard; error_text re-raises under --debug
+        return FileReport(path, error=error_text(exc, options))
+
+
+def error_text(exc: Exception, options: LintOptions) -> str:
+    """The one line a file that could not be linted gets (re-raised with `--debug`, but a
+    LoadError, which is the input's fault, never is)."""
+    if isinstance(exc, LoadError):
+        return str(exc)
+    if isinstance(exc, (RecursionError, MemoryError)):
+        return f"input too deeply nested or too large to analyse ({type(exc).__name__})"
+    if options.debug:
+        raise exc
+    return f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
 
 
 def lint_files(paths: Iterable[str], options: LintOptions) -> list[FileReport]:

@@ -76,6 +76,10 @@ class Runtime(NamedTuple):
     shared_pid_namespace: bool = False
     # Who runs it, for messages: "service web", "Deployment api, container app".
     label: str | None = None
+    # Kubernetes lifecycle.preStop: how long it sleeps (a `sleep` action, or an exec of
+    # `sleep N`) and where it is written; the stop signal is sent only after it returns.
+    pre_stop_seconds: float | None = None
+    pre_stop_span: Span | None = None
 
     @property
     def after_grace(self) -> str:

@@ -54,6 +54,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sigcheck.verify": (
         "sigcheck.verify",
         "sigcheck.lint",
+        "sigcheck.image_lint",
         "sigcheck.report",
         "sigcheck.model.signals",
         *LOCATIONS,
@@ -62,6 +63,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 # The top: these may import any layer.
 UNRESTRICTED = (
     "sigcheck.lint",
+    "sigcheck.deploy_lint",
     "sigcheck.image_lint",
     "sigcheck.options",
     "sigcheck.fix",

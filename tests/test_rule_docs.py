@@ -33,8 +33,10 @@ from pathlib import Path
 
 import pytest
 
+from sigcheck.deploy_lint import lint_input
 from sigcheck.findings import Finding
 from sigcheck.lint import LintOptions, lint_file
+from sigcheck.load.manifests import classify_yaml
 from sigcheck.rules import ALL_RULES, Rule, rule_by_id
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -236,11 +238,18 @@ def materialise(example: Example, root: Path) -> Path:
 
 
 def lint_example(example: Example, root: Path) -> list[Finding]:
-    report = lint_file(str(materialise(example, root)), LintOptions())
-    assert report.error is None, (
-        f"rules/{example.rule.id}.md line {example.dockerfile.line}: could not be linted: {report.error}"
-    )
-    return [f for f in report.findings if f.rule == example.rule.id]
+    dockerfile = materialise(example, root)
+    reports = [lint_file(str(dockerfile), LintOptions())]
+    # A `# file:` block that is a Compose file or a manifest is linted as the user's
+    # `sigcheck deploy.yaml` would (the SIG6xx rules read only deployments).
+    for rel, content in example.files:
+        if rel.endswith((".yaml", ".yml")) and classify_yaml(rel, content) is not None:
+            reports += lint_input(str(dockerfile.parent / posixpath.normpath(rel)), LintOptions())
+    for report in reports:
+        assert report.error is None, (
+            f"rules/{example.rule.id}.md line {example.dockerfile.line}: could not be linted: {report.error}"
+        )
+    return [f for report in reports for f in report.findings if f.rule == example.rule.id]
 
 
 def _where(example: Example) -> str:

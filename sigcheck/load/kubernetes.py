@@ -38,6 +38,8 @@ Kubernetes docs pages named):
 # No `from __future__ import annotations` here: NamedTuple fields annotated with strings
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
+import os
+import re
 from collections.abc import Iterator, Mapping
 from typing import Literal, NamedTuple
 
@@ -63,6 +65,7 @@ __all__ = [
     "expand_references",
     "is_manifest",
     "load_manifests",
+    "pre_stop_sleep",
 ]
 
 # kind -> the path from the document to the PodSpec.
@@ -150,7 +153,32 @@ def container_runtime(container: K8sContainer) -> Runtime:
         grace_span=container.grace_span,
         shared_pid_namespace=container.shared_pid_namespace,
         label=container.label,
+        pre_stop_seconds=pre_stop_sleep(container.pre_stop),
+        pre_stop_span=container.pre_stop.span if container.pre_stop is not None else None,
     )
+
+
+_SLEEP_SCRIPT = re.compile(r"^\s*(?:exec\s+)?sleep\s+(\d+(?:\.\d+)?)s?\s*$")
+
+
+def pre_stop_sleep(pre_stop: PreStop | None) -> float | None:
+    """Seconds a preStop hook surely takes: a `sleep` action, an exec of `sleep N`, or of
+    `sh -c "sleep N"`; None for anything whose time is not written down."""
+    if pre_stop is None:
+        return None
+    if pre_stop.action == "sleep":
+        return pre_stop.seconds
+    if pre_stop.action != "exec" or not pre_stop.argv:
+        return None
+    argv = pre_stop.argv
+    if os.path.basename(argv[0]) in ("sh", "bash", "ash", "dash") and len(argv) == 3 and argv[1] == "-c":
+        script = argv[2]
+    elif os.path.basename(argv[0]) == "sleep" and len(argv) == 2:
+        script = f"sleep {argv[1]}"
+    else:
+        return None
+    match = _SLEEP_SCRIPT.match(script)
+    return float(match.group(1)) if match else None
 
 
 def expand_references(text: str, variables: Mapping[str, str]) -> str:

@@ -489,8 +489,17 @@ def build_chain(
         break
     else:
         truncated = i < len(args)
-        return LaunchChain(config, links, signal, truncated, runtime)
-    return LaunchChain(config, links, signal, False, runtime)
+        return LaunchChain(config, _namespace(links, runtime), signal, truncated, runtime)
+    return LaunchChain(config, _namespace(links, runtime), signal, False, runtime)
+
+
+def _namespace(links: list[Link], runtime: Runtime) -> list[Link]:
+    """Kubernetes shareProcessNamespace: the pause container is PID 1 of the pod's one
+    namespace, so no link of the app's chain is (kubernetes.io, "Share Process
+    Namespace between Containers in a Pod")."""
+    if not runtime.shared_pid_namespace:
+        return links
+    return [link._replace(pid1=False) for link in links]
 
 
 def _yarn_berry(files: ImageFiles) -> bool:

@@ -29,6 +29,7 @@ __all__ = [
     "UnknownTarget",
     "build_model",
     "command_from_config",
+    "image_config",
     "instruction_span",
 ]
 
@@ -180,6 +181,12 @@ class Model(NamedTuple):
 
 # BuildKit sets this PATH when the base image defines none; every Linux image sets one.
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def image_config(reference: str | None) -> ImageConfig:
+    """The config of an image named by a deployment (`image:`), from the knowledge base
+    of official images; None or an unknown image: what any Linux image has."""
+    return _base_config(reference or "", bool(reference))
 
 
 def _base_config(reference: str, resolved: bool) -> ImageConfig:

@@ -21,6 +21,7 @@ from sigcheck.rules import (
     sig403_stopsignal_lost,
     sig501_script_not_checked,
     sig502_crlf_shebang,
+    sig601_prestop_eats_grace,
 )
 from sigcheck.rules.base import Context, Rule
 
@@ -45,6 +46,7 @@ ALL_RULES: tuple[Rule, ...] = (
     sig403_stopsignal_lost.RULE,
     sig501_script_not_checked.RULE,
     sig502_crlf_shebang.RULE,
+    sig601_prestop_eats_grace.RULE,
 )
 
 _BY_KEY = {key: rule for rule in ALL_RULES for key in (rule.id.upper(), rule.name)}

@@ -37,6 +37,9 @@ class Context(NamedTuple):
     files: ImageFiles | None = None  # the files the container will see
     runtime: Runtime = DEFAULT_RUNTIME  # what the runtime overrides (`--assume-init`: its init)
     dockerfile: DockerfileView | None = None
+    # With no Dockerfile, where a finding about the image's own defaults is reported:
+    # a deployment's `image:` line (the image's CMD is written nowhere else).
+    image_span: Span | None = None
 
     def script_path(self, origin: FileOrigin) -> tuple[str, int | None]:
         """Where to report a script line: (path as the user would open it, line offset).
@@ -55,7 +58,7 @@ class Context(NamedTuple):
         of the linted stage (a known base image's ENTRYPOINT, CMD or STOPSIGNAL), or the
         input's config as a whole."""
         if self.dockerfile is None:
-            return Span.point(self.path, logical="config")
+            return self.image_span or Span.point(self.path, logical="config")
         return self.at(self.dockerfile.stage.from_instruction)
 
     def at(self, ins: Instruction) -> Span:

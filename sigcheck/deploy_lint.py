@@ -1,0 +1,252 @@
+"""Compose files and Kubernetes manifests: lint each container as the deployment runs it.
+
+The same pipeline as a Dockerfile (`lint.lint_source`), with the deployment's
+`Runtime` (its command, entrypoint, init, stop signal, grace period, PID
+namespace) instead of a bare `docker run`:
+
+- a Compose service with `build:` lints that Dockerfile and stage with the
+  service's overrides; one with only `image:` (and every Kubernetes container,
+  which has no build information) lints the knowledge base's config of that
+  image, with no files;
+- a finding stays where its words are written: at a Dockerfile line in the
+  Dockerfile, at an override in the YAML file; every message names the service
+  or the workload and container, since one Dockerfile may serve several;
+- what the deployment overrides is not in the chain, so a Dockerfile CMD the
+  service replaces is not reported from here (the Dockerfile linted on its own
+  keeps its findings).
+
+PyYAML is imported only from the functions that read YAML: a Dockerfile run
+never pays for it.
+"""
+
+# No `from __future__ import annotations` here: the modules this one imports define
+# NamedTuples, and this one follows their convention.
+
+import functools
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from sigcheck.findings import FileReport, Finding
+from sigcheck.lint import LintOptions, error_text, guarded, lint_file, lint_read, lint_source
+from sigcheck.load.files import LoadError, read_text
+from sigcheck.load.source import Source, read_source
+from sigcheck.model.chain import build_chain
+from sigcheck.model.image import image_config
+from sigcheck.pragmas import apply_ignores
+from sigcheck.rules import Context
+from sigcheck.runtime import Runtime
+from sigcheck.span import Span
+
+if TYPE_CHECKING:
+    from sigcheck.load.compose import ComposeService
+
+__all__ = ["is_yaml_name", "lint_compose", "lint_input", "lint_manifests"]
+
+# SIG001 (an ignore comment that silenced nothing) is about the Dockerfile as a whole:
+# a service that overrides its CMD would make every ignore of the CMD look unused.
+_DOCKERFILE_ONLY = frozenset({"SIG001"})
+
+
+def is_yaml_name(path: str) -> bool:
+    # Every Compose default file name ends so too; load.manifests (its regexes cost about
+    # a millisecond to compile) is imported only for a YAML input.
+    return path.lower().endswith((".yml", ".yaml"))
+
+
+def lint_input(path: str, options: LintOptions) -> list[FileReport]:
+    """One path of the command line: a Dockerfile, a Compose file, a Kubernetes manifest
+    stream, or standard input (recognised by its content: `helm template . | sigcheck -`)."""
+    source = Source.of(path)
+    if not source.is_stdin and not is_yaml_name(path):
+        return [lint_file(path, options)]
+    from sigcheck.load.manifests import classify_yaml
+
+    try:
+        source, text = read_source(path, options.max_bytes)
+        kind = classify_yaml(path if not source.is_stdin else "-", text)
+    except Exception as exc:  # unreadable: one line, exit 2
+        return [FileReport(path, error=error_text(exc, options))]
+    if kind == "compose":
+        return lint_compose([path], options, texts={path: text})
+    if kind == "kubernetes":
+        return lint_manifests(path, text, options)
+    if source.is_stdin:
+        return [lint_read(path, source, text, options)]  # a Dockerfile on standard input
+    return [FileReport(path, error="neither a Compose file nor a Kubernetes manifest")]
+
+
+def is_deployment_file(path: str, max_bytes: int) -> bool:
+    """For directory discovery: a Compose file by name (not an override, which the file
+    beside it merges), or YAML whose content is Compose or Kubernetes."""
+    from sigcheck.load.manifests import classify_yaml, is_compose_file_name, is_override_file_name
+
+    if is_override_file_name(path):
+        return False
+    if is_compose_file_name(path):
+        return True
+    try:
+        return classify_yaml(path, read_text(path, max_bytes)) is not None
+    except (LoadError, OSError):
+        return True  # unreadable: linting it says why
+
+
+def lint_compose(
+    paths: list[str], options: LintOptions, texts: Mapping[str, str] | None = None
+) -> list[FileReport]:
+    """Every service of the Compose project `paths` (merged in order)."""
+    from sigcheck.load.compose import load_compose
+
+    main = paths[0]
+    try:
+        project = load_compose(paths, texts=texts)
+    except Exception as exc:
+        return [FileReport(main, error=error_text(exc, options))]
+    out = _Reports((*paths, *project.files))
+    for service in project.services:
+        out.add_all(guarded(main, options, functools.partial(_service, service, main, options)))
+    for path in project.files:
+        out.yaml_text(path, (texts or {}).get(path))
+    return out.reports(main)
+
+
+def _service(service: "ComposeService", main: str, options: LintOptions) -> FileReport:
+    from sigcheck.load.compose import service_runtime
+
+    runtime = service_runtime(service)
+    label = runtime.label or f"service {service.name}"
+    build = service.build
+    if build is None:
+        image = service.image.value if service.image is not None else None
+        span = service.image.span if service.image is not None and service.image.span else service.span
+        return _image_only(main, image, span, runtime, options)
+    if build.remote or build.outside_root or build.dockerfile is None:
+        why = (
+            "a remote build context"
+            if build.remote
+            else "an inline Dockerfile (dockerfile_inline)"
+            if build.dockerfile is None
+            else "a build context outside the project"
+        )
+        # Never read: a compose file must not make sigcheck open files outside the project.
+        return FileReport(
+            build.span.path, error=f"{label}: {why} is not read ({build.span.path}:{build.span.line})"
+        )
+    dockerfile = _display(build.dockerfile)
+    text = read_text(build.dockerfile, options.max_bytes)
+    result = lint_source(
+        text,
+        dockerfile,
+        options._replace(target=build.target, context=build.context),
+        runtime=runtime,
+    )
+    report = FileReport(dockerfile, findings=_labelled(result.findings, label), lines=result.lines)
+    report.sources = result.sources
+    return report
+
+
+def _image_only(
+    path: str, image: str | None, span: Span, runtime: Runtime, options: LintOptions
+) -> FileReport:
+    """A container whose image sigcheck has no Dockerfile of: its config from the knowledge
+    base, no files, the deployment's overrides."""
+    config = image_config(image)
+    chain = build_chain(config, None, runtime)
+    ctx = Context(path, config, chain, None, runtime, None, span)
+    findings: list[Finding] = []
+    for rule in options.rules:
+        findings.extend(rule.check(ctx))
+    findings = apply_ignores(
+        ctx,
+        findings,
+        enabled=frozenset(rule.id for rule in options.rules),
+        per_file=options.per_file_ignores,
+        severity=options.severity,
+    )
+    return FileReport(path, findings=_labelled(findings, runtime.label))
+
+
+def lint_manifests(path: str, text: str, options: LintOptions) -> list[FileReport]:
+    """Every long-running container of every workload in a manifest stream."""
+    from sigcheck.load.kubernetes import container_runtime, load_manifests
+
+    try:
+        containers = load_manifests(text, path)
+    except Exception as exc:
+        return [FileReport(path, error=error_text(exc, options))]
+    out = _Reports((path,))
+    for container in containers:
+        if container.one_shot:
+            continue  # runs to completion: nobody stops it
+        image = container.image.value if container.image is not None else None
+        span = (
+            container.image.span if container.image is not None and container.image.span else container.span
+        )
+        runtime = container_runtime(container)
+        out.add_all(
+            guarded(path, options, functools.partial(_image_only, path, image, span, runtime, options))
+        )
+    out.yaml_text(path, text)
+    return out.reports(path)
+
+
+def _labelled(findings: list[Finding], label: str | None) -> list[Finding]:
+    findings = [f for f in findings if f.rule not in _DOCKERFILE_ONLY]
+    if label is None:
+        return findings
+    # No `--fix` edit from here: the fixer re-lints a path as a Dockerfile, and an edit to
+    # a shared Dockerfile must not follow from one service's view of it.
+    return [f._replace(message=f"{label}: {f.message}", edit=None) for f in findings]
+
+
+def _display(path: str) -> str:
+    """A path as the user would type it: relative to the working directory when below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+class _Reports:
+    """Findings regrouped by file: those at a YAML node in that YAML file's report, the
+    others in the report of the Dockerfile they came from (with its lines and the entry
+    scripts' text for code frames), one report per file, in the order first met."""
+
+    def __init__(self, yaml_paths: tuple[str, ...]) -> None:
+        self.yaml_paths = frozenset(yaml_paths)
+        self.by_path: dict[str, FileReport] = {}
+        self.errors: list[FileReport] = []
+
+    def add_all(self, report: FileReport) -> None:
+        if report.error is not None:
+            self.errors.append(report)
+        for finding in report.findings:
+            owner = finding.path if finding.path in self.yaml_paths else report.path
+            if owner == finding.path and finding.path in self.yaml_paths:
+                # A YAML node's span has a line and column and names its key path
+                # (`services.web.command`); to the reporters a logical name means "no text
+                # of its own", which would drop the line: the position is the fact here.
+                finding = finding._replace(logical=None)
+            target = self.by_path.setdefault(owner, FileReport(owner))
+            target.findings.append(finding)
+            if owner == report.path and report.lines and not target.lines:
+                target.lines = report.lines
+            if owner == report.path:
+                target.sources.update(report.sources)
+
+    def yaml_text(self, path: str, text: str | None) -> None:
+        report = self.by_path.get(path)
+        if report is None or report.lines:
+            return
+        if text is None:
+            try:
+                text = read_text(path)
+            except (LoadError, OSError):
+                return
+        report.lines = text.splitlines()
+
+    def reports(self, main: str) -> list[FileReport]:
+        reports = list(self.by_path.values())
+        for report in reports:
+            report.findings.sort(key=Finding.sort_key)
+        if not reports and not self.errors:
+            return [FileReport(main)]  # linted, nothing found: the file still counts
+        return reports + self.errors
