@@ -28,12 +28,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sigcheck.findings import FileReport, Finding
-from sigcheck.lint import LintOptions, error_text, guarded, lint_file, lint_read, lint_source
+from sigcheck.lint import LintOptions, error_text, guarded, lint_file, lint_read, lint_source, run_rules
 from sigcheck.load.files import LoadError, read_text
 from sigcheck.load.source import Source, read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.image import image_config
-from sigcheck.pragmas import apply_ignores
 from sigcheck.rules import Context
 from sigcheck.runtime import Runtime
 from sigcheck.span import Span
@@ -152,17 +151,7 @@ def _image_only(
     base, no files, the deployment's overrides."""
     config = image_config(image)
     chain = build_chain(config, None, runtime)
-    ctx = Context(path, config, chain, None, runtime, None, span)
-    findings: list[Finding] = []
-    for rule in options.rules:
-        findings.extend(rule.check(ctx))
-    findings = apply_ignores(
-        ctx,
-        findings,
-        enabled=frozenset(rule.id for rule in options.rules),
-        per_file=options.per_file_ignores,
-        severity=options.severity,
-    )
+    findings = run_rules(Context(path, config, chain, None, runtime, None, span), options)
     return FileReport(path, findings=_labelled(findings, runtime.label))
 
 

@@ -9,13 +9,11 @@ configuration's per-file ignores and severity overrides apply.
 from __future__ import annotations
 
 from sigcheck.findings import FileReport, Finding
-from sigcheck.lint import INTERNAL_ERROR, LintOptions, _ids
+from sigcheck.lint import INTERNAL_ERROR, LintOptions, options_runtime, run_rules
 from sigcheck.load.files import LoadError
 from sigcheck.load.image import Image, ImageError, open_images
 from sigcheck.model.chain import build_chain
 from sigcheck.model.image_files import LayerImageFiles, image_config
-from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME
-from sigcheck.pragmas import apply_ignores
 from sigcheck.rules import Context
 
 __all__ = ["lint_image", "lint_images"]
@@ -24,19 +22,9 @@ __all__ = ["lint_image", "lint_images"]
 def _lint_one(path: str, image: Image, options: LintOptions) -> list[Finding]:
     config = image_config(image)
     files = LayerImageFiles(image)
-    runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
+    runtime = options_runtime(options)
     chain = build_chain(config, files, runtime)
-    ctx = Context(path, config, chain, files, runtime, None)
-    findings: list[Finding] = []
-    for rule in options.rules:
-        findings.extend(rule.check(ctx))
-    findings = apply_ignores(
-        ctx,
-        findings,
-        enabled=_ids(options.rules),
-        per_file=options.per_file_ignores,
-        severity=options.severity,
-    )
+    findings = run_rules(Context(path, config, chain, files, runtime, None), options)
     # Every finding names the image: an archive may hold several, and its path has no lines.
     named = [f._replace(logical=f"{image.name} {f.logical or 'config'}") for f in findings]
     named.sort(key=lambda f: (f.logical or "", *f.sort_key()))

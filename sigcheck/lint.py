@@ -101,11 +101,22 @@ def lint_source(
     source = source or Source.of(path)
     build_context = _build_context(source, model, stage, options, overlay)
     files = DockerfileFiles(model, stage, build_context, source)
-    if runtime is None:
-        runtime = ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
+    runtime = runtime or options_runtime(options)
     chain = build_chain(stage.config, files, runtime)
     view = DockerfileView(parsed, model, stage, source)
     ctx = Context(path, stage.config, chain, files, runtime, view)
+    findings = run_rules(ctx, options)
+    reads = frozenset(build_context.reads)
+    return LintResult(findings, parsed.lines, reads, _sources(ctx, findings), ctx)
+
+
+def options_runtime(options: LintOptions) -> Runtime:
+    """The runtime of a plain lint: `--assume-init` adds docker-init, else none."""
+    return ASSUMED_INIT if options.assume_init else DEFAULT_RUNTIME
+
+
+def run_rules(ctx: Context, options: LintOptions) -> list[Finding]:
+    """Every enabled rule over the context, then what ignores and overrides leave, sorted."""
     findings: list[Finding] = []
     for rule in options.rules:
         findings.extend(rule.check(ctx))
@@ -117,8 +128,7 @@ def lint_source(
         severity=options.severity,
     )
     findings.sort(key=Finding.sort_key)
-    reads = frozenset(build_context.reads)
-    return LintResult(findings, parsed.lines, reads, _sources(ctx, findings), ctx)
+    return findings
 
 
 @functools.lru_cache(maxsize=8)
