@@ -117,7 +117,7 @@ CASES = [
         _directory_without_dockerfile,
         "nodockerfile",
         "error",
-        "no Dockerfile or Containerfile",
+        "no Dockerfile, Containerfile, Compose file or manifest",
     ),
     Case("empty-file", _file("empty/Dockerfile", ""), "empty/Dockerfile", "error", "no FROM"),
     Case(
