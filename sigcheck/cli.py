@@ -103,7 +103,7 @@ def _expand_paths(paths: tuple[str, ...]) -> tuple[list[str], list[FileReport]]:
             from sigcheck.load.files import DEFAULT_MAX_BYTES
 
             # YAML that is neither Compose nor Kubernetes is skipped silently here; named
-            # explicitly, it is an error (deploy_lint.lint_input).
+            # explicitly, it is an error (sigcheck.lint.lint_input).
             found = [
                 p
                 for p in discover(path, yaml=True)
@@ -222,7 +222,7 @@ def _lint_all(
 def _results(
     files: list[str], options: LintOptions, workers: int, stack: contextlib.ExitStack
 ) -> Iterator[FileReport]:
-    from sigcheck.deploy_lint import lint_input
+    from sigcheck.lint import lint_input
 
     # One input may report several files (a Compose file: the YAML and each Dockerfile).
     if workers <= 1 or "-" in files:

@@ -28,9 +28,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sigcheck.findings import FileReport, Finding
-from sigcheck.lint import LintOptions, error_text, guarded, lint_file, lint_read, lint_source, run_rules
+from sigcheck.lint import LintOptions, error_text, guarded, lint_read, lint_source, run_rules
 from sigcheck.load.files import LoadError, read_text
-from sigcheck.load.source import Source, read_source
+from sigcheck.load.source import read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.image import image_config
 from sigcheck.rules import Context
@@ -40,25 +40,18 @@ from sigcheck.span import Span
 if TYPE_CHECKING:
     from sigcheck.load.compose import ComposeService
 
-__all__ = ["is_yaml_name", "lint_compose", "lint_input", "lint_manifests"]
+__all__ = ["lint_compose", "lint_manifests", "lint_yaml_input"]
 
 # SIG001 (an ignore comment that silenced nothing) is about the Dockerfile as a whole:
 # a service that overrides its CMD would make every ignore of the CMD look unused.
 _DOCKERFILE_ONLY = frozenset({"SIG001"})
 
 
-def is_yaml_name(path: str) -> bool:
-    # Every Compose default file name ends so too; load.manifests (its regexes cost about
-    # a millisecond to compile) is imported only for a YAML input.
-    return path.lower().endswith((".yml", ".yaml"))
-
-
-def lint_input(path: str, options: LintOptions) -> list[FileReport]:
-    """One path of the command line: a Dockerfile, a Compose file, a Kubernetes manifest
-    stream, or standard input (recognised by its content: `helm template . | sigcheck -`)."""
-    source = Source.of(path)
-    if not source.is_stdin and not is_yaml_name(path):
-        return [lint_file(path, options)]
+def lint_yaml_input(path: str, options: LintOptions) -> list[FileReport]:
+    """A YAML path, or standard input (recognised by its content: `helm template . |
+    sigcheck -`): a Compose file, a Kubernetes manifest stream, or (stdin) a Dockerfile.
+    `sigcheck.lint.lint_input` sends only those here, so a Dockerfile run never imports
+    this module (nor load.manifests, whose regexes cost about a millisecond)."""
     from sigcheck.load.manifests import classify_yaml
 
     try:

@@ -12,6 +12,8 @@ import os
 import re
 from collections.abc import Iterator
 
+from sigcheck.load.source import is_yaml_name
+
 __all__ = ["discover", "is_dockerfile_name", "is_yaml_name"]
 
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
@@ -70,10 +72,6 @@ def _ignored(rules: list[tuple[str, list[_Pattern]]], path: str, is_dir: bool) -
             if pattern.matches(rel, is_dir):
                 ignored = not pattern.negated
     return ignored
-
-
-def is_yaml_name(name: str) -> bool:
-    return name.lower().endswith((".yml", ".yaml"))
 
 
 def discover(root: str, yaml: bool = False) -> Iterator[str]:

@@ -21,18 +21,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sigcheck.findings import Edit
-from sigcheck.load.json_array import intended_elements, json_string_spans
-from sigcheck.load.json_array import repair_json_array as json_repair
-from sigcheck.load.positions import value_positions
-from sigcheck.shell.argv import plain_argv as exec_form_words
-from sigcheck.shell.argv import reads_arguments as script_reads_arguments
-from sigcheck.shell.exec_point import exec_insertable, exec_point, insert_exec
 
 if TYPE_CHECKING:
-    from sigcheck.load.dockerfile import Instruction
+    from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
     from sigcheck.model.chain import Link
     from sigcheck.model.files import FileOrigin
     from sigcheck.rules.base import Context
+    from sigcheck.shell.command_string import CommandString
     from sigcheck.shell.script import Outcome
 
 __all__ = [
@@ -48,6 +43,64 @@ __all__ = [
     "script_text",
     "stopsignal_edit",
 ]
+
+
+# The parsers are imported on first use: a clean file never needs them (start-up).
+
+
+def exec_form_words(text: str) -> list[str] | None:
+    """The argv `sh -c TEXT` runs, when TEXT is one simple command of literal words."""
+    from sigcheck.shell.argv import plain_argv
+
+    return plain_argv(text)
+
+
+def script_reads_arguments(text: str) -> bool:
+    from sigcheck.shell.argv import reads_arguments
+
+    return reads_arguments(text)
+
+
+def exec_insertable(text: str, name_byte: int) -> bool:
+    from sigcheck.shell import exec_point as module
+
+    return module.exec_insertable(text, name_byte)
+
+
+def exec_point(cs: CommandString) -> int | None:
+    from sigcheck.shell import exec_point as module
+
+    return module.exec_point(cs)
+
+
+def insert_exec(cs: CommandString) -> str | None:
+    from sigcheck.shell import exec_point as module
+
+    return module.insert_exec(cs)
+
+
+def json_string_spans(rest: str) -> list[tuple[int, int]] | None:
+    from sigcheck.load import json_array
+
+    return json_array.json_string_spans(rest)
+
+
+def json_repair(rest: str) -> tuple[list[tuple[int, int, str]], list[str]] | None:
+    from sigcheck.load import json_array
+
+    return json_array.repair_json_array(rest)
+
+
+def intended_elements(text: str) -> list[str] | None:
+    from sigcheck.load import json_array
+
+    return json_array.intended_elements(text)
+
+
+def value_positions(parsed: ParsedDockerfile, ins: Instruction) -> list[tuple[int, int]] | None:
+    from sigcheck.load import positions
+
+    return positions.value_positions(parsed, ins)
 
 
 def dockerfile_file(ctx: Context) -> str | None:

@@ -12,7 +12,7 @@ from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
 from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError
-from sigcheck.load.source import Source, read_source
+from sigcheck.load.source import STDIN, Source, is_yaml_name, read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.dockerfile_files import DockerfileFiles
 from sigcheck.model.image import Model, Stage, UnknownTarget, build_model
@@ -29,6 +29,7 @@ __all__ = [
     "error_text",
     "guarded",
     "lint_file",
+    "lint_input",
     "lint_read",
     "lint_source",
     "lint_text",
@@ -214,3 +215,14 @@ def error_text(exc: Exception, options: LintOptions) -> str:
 
 def lint_files(paths: Iterable[str], options: LintOptions) -> list[FileReport]:
     return [lint_file(path, options) for path in paths]
+
+
+def lint_input(path: str, options: LintOptions = DEFAULT_OPTIONS) -> list[FileReport]:
+    """One path of the command line: a Dockerfile, or (YAML, standard input) what
+    sigcheck.deploy_lint recognises by content. One input may report several files (a
+    Compose file: the YAML and each Dockerfile it builds)."""
+    if path != STDIN and not is_yaml_name(path):
+        return [lint_file(path, options)]
+    from sigcheck.deploy_lint import lint_yaml_input
+
+    return lint_yaml_input(path, options)

@@ -29,7 +29,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sigcheck.runtime": ("sigcheck.span",),
     "sigcheck.findings": (),
     "sigcheck.data": (),
-    "sigcheck.discover": (),
+    "sigcheck.discover": ("sigcheck.load.source",),
     "sigcheck.docs": ("sigcheck.findings",),
     "sigcheck.load": PARSERS,
     # The script analysis asks the knowledge base whether a command is a server or a helper.

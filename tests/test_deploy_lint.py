@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from sigcheck.cli import main
-from sigcheck.deploy_lint import lint_compose, lint_input, lint_manifests
+from sigcheck.deploy_lint import lint_compose, lint_manifests
 from sigcheck.findings import FileReport, Finding
-from sigcheck.lint import LintOptions
+from sigcheck.lint import LintOptions, lint_input
 from sigcheck.model.chain import build_chain
 from sigcheck.model.image import image_config
 from sigcheck.runtime import Override, Runtime

@@ -33,9 +33,8 @@ from pathlib import Path
 
 import pytest
 
-from sigcheck.deploy_lint import lint_input
 from sigcheck.findings import Finding
-from sigcheck.lint import LintOptions, lint_file
+from sigcheck.lint import LintOptions, lint_file, lint_input
 from sigcheck.load.manifests import classify_yaml
 from sigcheck.rules import ALL_RULES, Rule, rule_by_id
 

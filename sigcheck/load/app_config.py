@@ -9,10 +9,7 @@ config file"). Only what a static reading can tell: `key = value` lines of the
 
 from __future__ import annotations
 
-__all__ = ["CONFIG_FLAGS", "enabled_options"]
-
-# The flags that name a config file, per program.
-CONFIG_FLAGS: dict[str, tuple[str, ...]] = {"uwsgi": ("--ini", "--yaml", "--yml", "--json", "--xml")}
+__all__ = ["enabled_options"]
 _TRUE = frozenset({"", "1", "true", "yes", "on", "y", "t"})
 
 

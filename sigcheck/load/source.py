@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from sigcheck.load.files import DEFAULT_MAX_BYTES, read_stdin, read_text
 
-__all__ = ["STDIN", "Source", "read_source"]
+__all__ = ["STDIN", "Source", "is_yaml_name", "read_source"]
 
 STDIN = "-"
 
@@ -43,3 +43,9 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Source, 
     if path == STDIN:
         return Source.of(path), read_stdin(sys.stdin.buffer, max_bytes)
     return Source.of(path), read_text(path, max_bytes)
+
+
+def is_yaml_name(path: str) -> bool:
+    """A Compose file or a Kubernetes manifest by its name (every Compose default name ends
+    so too): only such an input, or standard input, loads the YAML machinery."""
+    return path.lower().endswith((".yml", ".yaml"))

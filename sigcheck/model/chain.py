@@ -14,7 +14,6 @@ is a question asked of this chain; none re-parses text.
 import posixpath
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from sigcheck.load.app_config import CONFIG_FLAGS, enabled_options
 from sigcheck.model.baseimages import shell_implementation, shell_label
 from sigcheck.model.files import DEFAULT_PATH, FileOrigin, ImageFiles
 from sigcheck.model.image import Command, ImageConfig
@@ -547,6 +546,8 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
         found = resolver.locate(config if config.startswith("/") else "./" + config) if config else None
         content = resolver.read(found[1])[0] if found is not None else None
         if found is not None and content is not None:
+            from sigcheck.load.app_config import enabled_options
+
             options = enabled_options(content)
             return Link(
                 "app",
@@ -563,9 +564,13 @@ def _app_link(resolver: _Resolver | None, argv: tuple[str, ...], pid1: bool, ori
     return Link("app", argv, pid1, None, origin, app=app, app_text=text, app_entry=entry)
 
 
+# The flags that name an app's own config file (sigcheck.load.app_config reads it).
+_CONFIG_FLAGS: dict[str, tuple[str, ...]] = {"uwsgi": ("--ini", "--yaml", "--yml", "--json", "--xml")}
+
+
 def _config_file(app_id: str, argv: tuple[str, ...]) -> str | None:
     """The config file the command names: `uwsgi --ini FILE`, or `uwsgi FILE.ini`."""
-    flags = CONFIG_FLAGS.get(app_id)
+    flags = _CONFIG_FLAGS.get(app_id)
     if flags is None:
         return None
     for index, word in enumerate(argv[1:], start=1):

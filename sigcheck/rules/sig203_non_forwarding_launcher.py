@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from sigcheck.edits import exec_form_words, instruction_edit
 from sigcheck.findings import Edit, Finding, Severity
 from sigcheck.model.chain import Link
-from sigcheck.model.packages import npm_start_script
 from sigcheck.rules.base import Context, Rule
 
 
@@ -30,6 +29,8 @@ def _npm_start_fix(ctx: Context, link: Link) -> tuple[str, Edit] | None:
         return None
     if extra and extra[0] != "--":
         return None  # npm options: not ours to translate
+    from sigcheck.model.packages import npm_start_script  # only where npm starts the app
+
     start = npm_start_script(ctx.files, ctx.config.workdir) if ctx.files is not None else None
     words = exec_form_words(start) if start is not None else None
     if not words or words[0] != "node":
