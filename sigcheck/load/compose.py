@@ -39,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, NamedTuple
 
 from sigcheck.load.compose_merge import merge_nodes, strip_merge_tags
+from sigcheck.load.context import repository_root
 from sigcheck.load.files import LoadError, read_text
 from sigcheck.load.interpolate import InterpolationError, interpolate, parse_dotenv
 from sigcheck.load.manifests import COMPOSE_FILE_NAMES, OVERRIDE_FILE_NAMES, is_compose_file_name
@@ -275,7 +276,7 @@ def load_compose(
         raise ValueError("load_compose needs at least one path")
     texts = texts or {}
     directory = os.path.dirname(os.path.abspath(paths[0]))
-    root = os.path.realpath(root) if root is not None else (_repository_root(directory) or directory)
+    root = os.path.realpath(root) if root is not None else (_project_root(directory) or directory)
     variables = dict(_dotenv(directory, root, environ or {}, limits))
     variables.update(environ or {})
     loader = _Loader(directory, root, variables, texts, limits)
@@ -320,15 +321,8 @@ def _dotenv(directory: str, root: str, environ: Mapping[str, str], limits: Limit
         raise YamlError(path, 1, str(exc)) from None
 
 
-def _repository_root(start: str) -> str | None:
-    current = os.path.realpath(start)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
+def _project_root(start: str) -> str | None:
+    return repository_root(os.path.realpath(start))
 
 
 def _inside(path: str, root: str) -> bool:

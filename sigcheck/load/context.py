@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 
 from sigcheck.load.files import LoadError, read_text
 
-__all__ = ["BuildContext", "OutsideContext", "discover_context"]
+__all__ = ["BuildContext", "OutsideContext", "discover_context", "repository_root"]
 
 SCRIPT_MAX_BYTES = 1024 * 1024
 
@@ -139,7 +139,8 @@ class BuildContext:
             return None
 
 
-def _repository_root(start: str) -> str | None:
+def repository_root(start: str) -> str | None:
+    """The nearest directory from `start` (absolute, resolved) up that holds `.git`."""
     current = start
     while True:
         if os.path.exists(os.path.join(current, ".git")):
@@ -158,7 +159,7 @@ def discover_context(dockerfile_dir: str, sources: Iterable[str]) -> str:
     wanted = [s for s in sources if s and not s.startswith(("http://", "https://", "git@"))]
     if not wanted:
         return start
-    stop = _repository_root(start)
+    stop = repository_root(start)
     current = start
     while True:
         ctx = BuildContext(current)
