@@ -296,6 +296,22 @@ def test_no_edit_without_a_safe_fix(dockerfile: str, rule: str) -> None:
     assert all(f.edit is None and not f.fix_safe for f in findings)
 
 
+@pytest.mark.parametrize(
+    ("cmd", "fix"),
+    [
+        ('["app" "--serve"]', 'CMD ["app", "--serve"]'),  # Python would join them: "app--serve"
+        ("['app', 'x' 'y']", 'CMD ["app", "x", "y"]'),
+        ("['app', ('x')]", 'CMD ["app", "x"]'),
+    ],
+)
+def test_missing_comma_keeps_the_words_apart(cmd: str, fix: str) -> None:
+    """Two quoted words side by side in an ENTRYPOINT/CMD array are two arguments."""
+    text = f"FROM debian:bookworm-slim\nCMD {cmd}\n"
+    (finding,) = [f for f in lint_text(text, NOWHERE) if f.rule == "SIG104"]
+    assert finding.fix == fix
+    assert finding.edit is None
+
+
 def test_shell_entrypoint_with_a_cmd_keeps_the_shell() -> None:
     """Exec form would pass the CMD to the app as arguments; `exec` keeps ignoring it."""
     text = 'FROM debian:bookworm-slim\nENTRYPOINT /usr/local/bin/app --serve\nCMD ["--verbose"]\n'

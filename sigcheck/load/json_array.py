@@ -9,7 +9,9 @@ meant by such a list.
 from __future__ import annotations
 
 import ast
+import io
 import json
+import tokenize
 import warnings
 
 __all__ = ["intended_elements", "json_string_spans", "repair_json_array"]
@@ -157,13 +159,41 @@ def _json_value(text: str) -> object:
 
 
 def intended_elements(text: str) -> list[str] | None:
-    """The elements the author meant, when the text is a Python-style list of strings."""
+    """The elements the author meant, when the text is a Python-style list of strings.
+
+    Python joins adjacent literals (`["app" "--serve"]` is `["app--serve"]`), but in an
+    ENTRYPOINT/CMD array two quoted words side by side are two arguments with the comma
+    forgotten: each literal is an element of its own."""
+    source = text.strip()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            value = ast.literal_eval(text.strip())
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            tree = ast.parse(source, mode="eval")
+            value = ast.literal_eval(tree)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return None
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(value)
-    return None
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        return None
+    assert isinstance(tree.body, (ast.List, ast.Tuple))
+    elements: list[str] = []
+    for node, joined in zip(tree.body.elts, value, strict=True):
+        segment = ast.get_source_segment(source, node)
+        pieces = _literals(segment) if segment is not None else None
+        elements.extend(pieces if pieces and "".join(pieces) == joined else [joined])
+    return elements
+
+
+def _literals(segment: str) -> list[str] | None:
+    """The string literals one element is written as (more than one when they touch)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    out: list[str] = []
+    for token in tokens:
+        if token.type == tokenize.STRING:
+            piece = ast.literal_eval(token.string)
+            if not isinstance(piece, str):
+                return None
+            out.append(piece)
+    return out
