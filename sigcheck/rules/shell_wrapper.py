@@ -177,7 +177,7 @@ def _message(ctx: Context, link: Link, what: str) -> tuple[Severity, str]:
     base = ctx.config.base
     if link.shell == "none":
         return Severity.ERROR, (
-            f"{what} needs /bin/sh, but the base image has no shell: the container cannot start. "
+            f"{what}. The base image has no /bin/sh, so the container cannot start. "
             "Use exec form with the app's full path."
         )
     if verdict.execs is False:
@@ -228,6 +228,6 @@ def shell_link_findings(
         reported.add(id(origin))
         severity, message = _message(ctx, link, what(link))
         fix, edit = shell_link_fix(ctx, link)
-        if fix is None:
+        if fix is None and link.shell != "none":  # without a shell, `exec` cannot help
             message += " Start the app with `exec` as the last command, or use exec form."
         yield ctx.finding(rule, origin.span or ctx.anchor(), message, severity=severity, fix=fix, edit=edit)
