@@ -86,6 +86,10 @@ class Finding(NamedTuple):
     # "app:1 /entrypoint.sh:3" for a finding in an image archive. Last, with a default,
     # so every positional construction of a Finding stays valid.
     logical: str | None = None
+    # The stop kills the app at once (PID 1 exits and the kernel SIGKILLs what is left),
+    # not after the grace period: `sigcheck verify` tells the two apart by the stop's
+    # duration. Not part of the report formats.
+    at_once: bool = False
 
     @property
     def fix_safe(self) -> bool:

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from sigcheck.cli import main
 from sigcheck.findings import Finding, Severity
+from sigcheck.lint import lint_text
 from sigcheck.verify.engine import EngineError, Process, _parse_top, find_engine
 from sigcheck.verify.observe import Observation, _timestamp
 from sigcheck.verify.verdict import compare, effect, kill_predictors, static_findings
@@ -72,9 +73,7 @@ def test_verdict(rules: list[str], outcome: str, result: str) -> None:
 
 def test_an_exit_at_once_is_a_different_prediction() -> None:
     """SIG204: PID 1 exits at once and the kernel SIGKILLs the app, so the container stops fast."""
-    abrupt = _finding("SIG204", Severity.ERROR)._replace(
-        message="/run.sh traps TERM with `exit 0`: PID 1 exits at once and the kernel SIGKILLs the app."
-    )
+    abrupt = _finding("SIG204", Severity.ERROR)._replace(at_once=True)
     assert effect(abrupt) == "abrupt"
     assert effect(_finding("SIG201", Severity.ERROR)) == "sigkill"
     fast = compare([abrupt], _observation("clean"))
@@ -85,6 +84,35 @@ def test_an_exit_at_once_is_a_different_prediction() -> None:
     # With an engine SIGKILL predicted too, that is the prediction for the container.
     both = compare([abrupt, _finding("SIG102", Severity.ERROR)], _observation("sigkill", 137, 3.0))
     assert (both.result, both.predicted) == ("confirmed", "sigkill")
+
+
+_RUN_SH = "COPY --chmod=755 <<'EOF' /run.sh\n#!/bin/sh\n{body}EOF\n"
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "rule", "predicted"),
+    [
+        # A trap that exits without signalling the app: PID 1 exits at once.
+        ("FROM debian:bookworm-slim\n" + _RUN_SH.format(body="app --serve &\ntrap 'exit 0' TERM\nwait\n")
+         + 'ENTRYPOINT ["/run.sh"]\n', "SIG204", "abrupt"),
+        # tini forwards to a shell that dies of it: tini exits, the kernel kills the app.
+        ("FROM debian:bookworm-slim\nRUN apt-get install -y tini\n" + _RUN_SH.format(body="app --serve\n")
+         + 'ENTRYPOINT ["/usr/bin/tini", "--", "/run.sh"]\n', "SIG304", "abrupt"),
+        # pnpm relays and exits first; yarn 1 exits without relaying.
+        ('FROM node:20-bookworm-slim\nCMD ["pnpm", "start"]\n', "SIG203", "abrupt"),
+        ('FROM node:20-bookworm-slim\nCMD ["yarn", "start"]\n', "SIG203", "abrupt"),
+        # npm keeps running and the app never gets the signal: the engine's SIGKILL.
+        ('FROM node:20-bookworm-slim\nCMD ["npm", "start"]\n', "SIG203", "sigkill"),
+        # The shell stays PID 1 and ignores SIGTERM.
+        ("FROM debian:bookworm-slim\n" + _RUN_SH.format(body="app --serve\n") + 'ENTRYPOINT ["/run.sh"]\n',
+         "SIG201", "sigkill"),
+    ],
+)  # fmt: skip
+def test_rules_say_when_the_stop_kills_at_once(dockerfile: str, rule: str, predicted: str) -> None:
+    """The prediction comes from what the rule knows (`Finding.at_once`), not its wording."""
+    findings = [f for f in lint_text(dockerfile, "Dockerfile") if f.rule == rule]
+    assert findings, lint_text(dockerfile, "Dockerfile")
+    assert {effect(f) for f in findings} == {predicted}
 
 
 def test_no_static_side_is_unverified() -> None:

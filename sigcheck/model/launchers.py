@@ -27,6 +27,9 @@ class Launcher(NamedTuple):
     command_start: int | None  # index of the wrapped command in argv, when known
     # What happens to each stop signal on the way through (None: dropped); absent: passed on.
     signal_map: tuple[tuple[str, str | None], ...] = ()
+    # It exits on the stop signal while the app still runs, so the app dies with it at
+    # once (kernel SIGKILL when PID 1 exits), not at the end of the grace period.
+    exits_first: bool = False
 
     def passes(self, signal: str) -> str | None:
         return dict(self.signal_map).get(signal, signal)
@@ -118,6 +121,7 @@ def _package_manager(argv: tuple[str, ...], yarn_berry: bool) -> Launcher | None
             "yarn 1 exits on SIGTERM without relaying it, and the app is SIGKILLed when PID 1 exits",
             'run the app directly in exec form, e.g. CMD ["node", "server.js"]',
             None,
+            exits_first=True,
         )
     if name == "yarn":
         return Launcher("yarn", "yarn >= 2, relays", True, "error", "", "", None)
@@ -131,6 +135,7 @@ def _package_manager(argv: tuple[str, ...], yarn_berry: bool) -> Launcher | None
             "shutdown is SIGKILLed midway",
             'run the app directly in exec form, e.g. CMD ["node", "server.js"]',
             None,
+            exits_first=True,
         )
     return None
 

@@ -42,7 +42,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 severity=Severity.WARNING,
                 fix='wait "$pid"; trap - TERM INT; wait "$pid"',
                 columns=columns_of(outcome),
-            )
+            )._replace(at_once=True)  # the script exits after the first wait
 
 
 RULE = Rule(

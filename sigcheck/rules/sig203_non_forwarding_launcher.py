@@ -54,7 +54,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
         severity = Severity.ERROR if launcher.severity == "error" else Severity.WARNING
         fix = _npm_start_fix(ctx, link) if launcher.name == "npm" else None
-        yield ctx.link_finding(
+        finding = ctx.link_finding(
             RULE,
             link,
             message,
@@ -62,6 +62,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             fix=fix[0] if fix is not None else None,
             edit=fix[1] if fix is not None else None,
         )
+        yield finding._replace(at_once=launcher.exits_first)
 
 
 RULE = Rule(

@@ -30,7 +30,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 message,
                 severity=severity,
                 fix='trap \'kill -TERM "$pid"; wait "$pid"\' TERM INT',
-            )
+            )._replace(at_once=True)
 
 
 RULE = Rule(

@@ -68,13 +68,14 @@ def check(ctx: Context) -> Iterator[Finding]:
                 fix = edit.replacement.strip()
             yield ctx.script_finding(
                 RULE, link.script.origin, outcome.line, message, severity=severity, fix=fix, edit=edit
-            )
+            )._replace(at_once=True)  # the init exits with its shell child
             continue
         origin = link.origin
         if origin is None:
             continue
         fix, edit = shell_link_fix(ctx, link)
-        yield ctx.finding(RULE, origin.span or ctx.anchor(), message, severity=severity, fix=fix, edit=edit)
+        span = origin.span or ctx.anchor()
+        yield ctx.finding(RULE, span, message, severity=severity, fix=fix, edit=edit)._replace(at_once=True)
 
 
 RULE = Rule(

@@ -44,7 +44,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             "turns into KeyboardInterrupt."
         )
         edit = stopsignal_edit(ctx, "SIGINT", link)
-        yield ctx.finding(RULE, where, message, severity=Severity.ERROR, fix="STOPSIGNAL SIGINT", edit=edit)
+        to_int = "STOPSIGNAL SIGINT"
+        finding = ctx.finding(RULE, where, message, severity=Severity.ERROR, fix=to_int, edit=edit)
+        yield finding._replace(at_once=not link.pid1)
         return
     term_flag = app.term_flag if app.id == "uwsgi" and signal == "SIGTERM" else None
     if term_flag and (term_flag in link.argv or term_flag in link.config_options):

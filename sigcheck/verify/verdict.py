@@ -106,19 +106,14 @@ def kill_predictors(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity >= Severity.ERROR and f.rule.startswith(KILL_FAMILIES))
 
 
-# Most of these errors mean "nothing stops the app, so the engine SIGKILLs it after the
-# grace period". A few mean the opposite timing: PID 1 exits at once on the signal and
-# the kernel SIGKILLs the app with it (SIG204 a trap that exits without killing the app,
-# SIG304 an init whose shell child dies without passing the signal on, SIG402 Python
-# killed at once when it is not PID 1). The container then stops fast, and only the
-# app's own output can show that it skipped its cleanup. Findings do not carry their
-# predicted effect yet, so it is read from the message the rule wrote.
-_AT_ONCE = ("exits at once", "when the init exits", "kills it at once", "mid-shutdown")
-
-
 def effect(finding: Finding) -> str:
-    """ "abrupt" (PID 1 exits at once, the app is SIGKILLed by the kernel) or "sigkill"."""
-    return "abrupt" if any(phrase in finding.message for phrase in _AT_ONCE) else "sigkill"
+    """ "abrupt" or "sigkill". Most errors mean "nothing stops the app, so the engine SIGKILLs
+    it after the grace period"; a few (`Finding.at_once`: a trap that exits without killing
+    the app, an init whose shell child dies without passing the signal on, a launcher that
+    exits first, Python killed at once when it is not PID 1) mean PID 1 exits at once and
+    the kernel SIGKILLs the app with it. The container then stops fast, and only the app's
+    own output can show that it skipped its cleanup."""
+    return "abrupt" if finding.at_once else "sigkill"
 
 
 def compare(findings: Sequence[Finding] | None, observation: Observation) -> Verdict:
