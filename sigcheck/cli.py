@@ -471,6 +471,10 @@ def check(
     fixed_ok, changes = True, False
     if apply_fixes or show_diff:
         reports, fixed_ok, changes = _fix(reports, problems, files, options, apply_fixes, workers)
+    if any(finding.services for report in reports for finding in report.findings):
+        from sigcheck.deploy_lint import merge_reached
+
+        reports = merge_reached(reports)
     for report in reports:
         if report.error is not None:
             click.echo(f"sigcheck: {_safe(report.path)}: {report.error}", err=True)

@@ -40,7 +40,7 @@ from sigcheck.span import Span
 if TYPE_CHECKING:
     from sigcheck.load.compose import ComposeService
 
-__all__ = ["lint_compose", "lint_manifests", "lint_yaml_input"]
+__all__ = ["lint_compose", "lint_manifests", "lint_yaml_input", "merge_reached"]
 
 # SIG001 (an ignore comment that silenced nothing) is about the Dockerfile as a whole:
 # a service that overrides its CMD would make every ignore of the CMD look unused.
@@ -178,7 +178,47 @@ def _labelled(findings: list[Finding], label: str | None) -> list[Finding]:
         return findings
     # No `--fix` edit from here: the fixer re-lints a path as a Dockerfile, and an edit to
     # a shared Dockerfile must not follow from one service's view of it.
-    return [f._replace(message=f"{label}: {f.message}", edit=None) for f in findings]
+    return [f._replace(message=f"{label}: {f.message}", edit=None, services=(label,)) for f in findings]
+
+
+def merge_reached(reports: list[FileReport]) -> list[FileReport]:
+    """One finding per pitfall in a run that lints a Dockerfile and a deployment of it
+    (`sigcheck .`): a finding the deployment inherits from a Dockerfile line that the
+    Dockerfile's own lint reports too is dropped from the deployment's report, and the
+    Dockerfile's finding names the services it reaches. A report left empty by that is
+    dropped when the Dockerfile's own report stands for the same file."""
+
+    def key(finding: Finding) -> tuple[str, str, int, int]:
+        return (finding.rule, os.path.realpath(finding.path), finding.line, finding.column)
+
+    own: dict[tuple[str, str, int, int], tuple[FileReport, int]] = {}
+    for report in reports:
+        for index, finding in enumerate(report.findings):
+            if not finding.services:
+                own.setdefault(key(finding), (report, index))
+    if not own:
+        return reports
+    reached: dict[tuple[str, str, int, int], list[str]] = {}
+    emptied: list[FileReport] = []
+    for report in reports:
+        kept = [f for f in report.findings if not f.services or key(f) not in own]
+        for finding in report.findings:
+            if finding.services and key(finding) in own:
+                reached.setdefault(key(finding), []).extend(finding.services)
+        if len(kept) < len(report.findings):
+            report.findings = kept
+            if not kept and report.error is None:
+                emptied.append(report)
+    for found, services in reached.items():
+        report, index = own[found]
+        names = tuple(dict.fromkeys(services))
+        finding = report.findings[index]
+        listed = ", ".join(names)
+        report.findings[index] = finding._replace(
+            message=f"{finding.message} It reaches {listed} too.", services=names
+        )
+    linted = {os.path.realpath(report.path) for report in reports if report not in emptied}
+    return [r for r in reports if r not in emptied or os.path.realpath(r.path) not in linted]
 
 
 def _display(path: str) -> str:

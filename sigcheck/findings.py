@@ -86,6 +86,9 @@ class Finding(NamedTuple):
     # "app:1 /entrypoint.sh:3" for a finding in an image archive. Last, with a default,
     # so every positional construction of a Finding stays valid.
     logical: str | None = None
+    # A Dockerfile finding that a deployment's containers inherit: who runs it
+    # ("service web"), so one run reports it once, at the Dockerfile line, naming them.
+    services: tuple[str, ...] = ()
 
     @property
     def fix_safe(self) -> bool:
