@@ -17,11 +17,12 @@ a copy whose directory is a git root, so context discovery stops there) and
 
 A finding's `path` is relative to the fixture directory and defaults to the
 linted file, the deployment or else the Dockerfile (entry scripts from the build
-context, and a deployment's Dockerfiles, are reported in their own file). The expected findings come from the
-measured semantics (signal-semantics.md), not from sigcheck's output; a fixture where sigcheck is
-known to be wrong carries `known_bug` and is a strict xfail until the bug is
-fixed. `silent_for` names the rules the fixture shows staying silent on a case
-they could be expected to flag (a rule ID in the description counts too).
+context, and a deployment's Dockerfiles, are reported in their own file). The
+expected findings come from the measured semantics (signal-semantics.md), not
+from sigcheck's output; a fixture where sigcheck is known to be wrong carries
+`known_bug` and is a strict xfail until the bug is fixed. `silent_for` names the
+rules the fixture shows staying silent on a case they could be expected to flag
+(a rule ID in the description counts too).
 """
 
 from __future__ import annotations
