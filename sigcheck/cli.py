@@ -380,8 +380,16 @@ def _debug_option(command: F) -> F:
 
 
 @main.command("check", context_settings=CONTEXT_SETTINGS)
-@click.argument("paths", nargs=-1, required=True, type=str, metavar="PATH...")
+@click.argument("paths", nargs=-1, required=False, type=str, metavar="PATH...")
 @_report_options
+@click.option(
+    "--file",
+    "compose_files",
+    multiple=True,
+    metavar="FILE",
+    help="A Compose file; repeat it to lint one project merged in order, as "
+    "`docker compose -f a.yml -f b.yml` does (sigcheck's -f is --format).",
+)
 @click.option("--target", metavar="STAGE", help="Lint this build stage instead of the final one.")
 @click.option(
     "--context",
@@ -416,6 +424,7 @@ def _debug_option(command: F) -> F:
 def check(
     paths: tuple[str, ...],
     formats: tuple[str, ...],
+    compose_files: tuple[str, ...],
     output: str | None,
     target: str | None,
     context_dir: str | None,
@@ -435,8 +444,11 @@ def check(
     PATH is a Dockerfile, a Compose file or Kubernetes manifest (recognised by
     content), a directory to search for Dockerfile, Dockerfile.*, *.dockerfile,
     Containerfile and those YAML files (honouring .gitignore), or - for stdin.
+    `--file a.yml --file b.yml` lints one Compose project of several files.
     """
     started = time.perf_counter()
+    if not paths and not compose_files:
+        raise click.UsageError("Missing argument 'PATH...' (or --file for a Compose project).")
     outputs = _outputs(formats, output)
     if apply_fixes or show_diff:
         outputs = _fix_outputs(outputs, formats, output, apply_fixes, show_diff, paths)
@@ -449,11 +461,20 @@ def check(
     except OptionsError as exc:
         raise click.BadParameter(str(exc), param_hint=f"'{exc.flag}'") from None
     files, problems = _expand_paths(paths)
+    if compose_files:
+        from sigcheck.deploy_lint import lint_compose
+
+        # Not re-linted after --fix: a project's findings carry no edits (deploy_lint).
+        problems += lint_compose(list(compose_files), options)
     workers = _workers(jobs, len(files))
     reports = problems + _lint_all(files, options, _want_progress(outputs), workers)
     fixed_ok, changes = True, False
     if apply_fixes or show_diff:
         reports, fixed_ok, changes = _fix(reports, problems, files, options, apply_fixes, workers)
+    if any(finding.services for report in reports for finding in report.findings):
+        from sigcheck.deploy_lint import merge_reached
+
+        reports = merge_reached(reports)
     for report in reports:
         if report.error is not None:
             click.echo(f"sigcheck: {_safe(report.path)}: {report.error}", err=True)

@@ -40,7 +40,7 @@ from sigcheck.span import Span
 if TYPE_CHECKING:
     from sigcheck.load.compose import ComposeService
 
-__all__ = ["lint_compose", "lint_manifests", "lint_yaml_input"]
+__all__ = ["lint_compose", "lint_manifests", "lint_yaml_input", "merge_reached"]
 
 # SIG001 (an ignore comment that silenced nothing) is about the Dockerfile as a whole:
 # a service that overrides its CMD would make every ignore of the CMD look unused.
@@ -95,14 +95,15 @@ def lint_compose(
     except Exception as exc:
         return [FileReport(main, error=error_text(exc, options))]
     out = _Reports((*paths, *project.files))
+    said: set[str | None] = set()
     for service in project.services:
-        out.add_all(guarded(main, options, functools.partial(_service, service, main, options)))
+        out.add_all(guarded(main, options, functools.partial(_service, service, main, options, said)))
     for path in project.files:
         out.yaml_text(path, (texts or {}).get(path))
     return out.reports(main)
 
 
-def _service(service: "ComposeService", main: str, options: LintOptions) -> FileReport:
+def _service(service: "ComposeService", main: str, options: LintOptions, said: set[str | None]) -> FileReport:
     from sigcheck.load.compose import service_runtime
 
     runtime = service_runtime(service)
@@ -111,7 +112,7 @@ def _service(service: "ComposeService", main: str, options: LintOptions) -> File
     if build is None:
         image = service.image.value if service.image is not None else None
         span = service.image.span if service.image is not None and service.image.span else service.span
-        return _image_only(main, image, span, runtime, options)
+        return _image_only(main, image, span, runtime, options, said)
     if build.remote or build.outside_root or build.dockerfile is None:
         why = (
             "a remote build context"
@@ -138,13 +139,25 @@ def _service(service: "ComposeService", main: str, options: LintOptions) -> File
 
 
 def _image_only(
-    path: str, image: str | None, span: Span, runtime: Runtime, options: LintOptions
+    path: str,
+    image: str | None,
+    span: Span,
+    runtime: Runtime,
+    options: LintOptions,
+    said: set[str | None] | None = None,
 ) -> FileReport:
     """A container whose image sigcheck has no Dockerfile of: its config from the knowledge
-    base, no files, the deployment's overrides."""
+    base, no files, the deployment's overrides. `said`: the images whose being unknown
+    (SIG501, at the `image:` node) this file already reported, so it is said once."""
     config = image_config(image)
     chain = build_chain(config, None, runtime)
     findings = run_rules(Context(path, config, chain, None, runtime, None, span), options)
+    if said is not None:
+        at_image = [f for f in findings if f.rule == "SIG501" and (f.path, f.line) == (span.path, span.line)]
+        if image in said:
+            findings = [f for f in findings if f not in at_image]
+        elif at_image:
+            said.add(image)
     return FileReport(path, findings=_labelled(findings, runtime.label))
 
 
@@ -157,6 +170,7 @@ def lint_manifests(path: str, text: str, options: LintOptions) -> list[FileRepor
     except Exception as exc:
         return [FileReport(path, error=error_text(exc, options))]
     out = _Reports((path,))
+    said: set[str | None] = set()
     for container in containers:
         if container.one_shot:
             continue  # runs to completion: nobody stops it
@@ -166,7 +180,7 @@ def lint_manifests(path: str, text: str, options: LintOptions) -> list[FileRepor
         )
         runtime = container_runtime(container)
         out.add_all(
-            guarded(path, options, functools.partial(_image_only, path, image, span, runtime, options))
+            guarded(path, options, functools.partial(_image_only, path, image, span, runtime, options, said))
         )
     out.yaml_text(path, text)
     return out.reports(path)
@@ -178,7 +192,47 @@ def _labelled(findings: list[Finding], label: str | None) -> list[Finding]:
         return findings
     # No `--fix` edit from here: the fixer re-lints a path as a Dockerfile, and an edit to
     # a shared Dockerfile must not follow from one service's view of it.
-    return [f._replace(message=f"{label}: {f.message}", edit=None) for f in findings]
+    return [f._replace(message=f"{label}: {f.message}", edit=None, services=(label,)) for f in findings]
+
+
+def merge_reached(reports: list[FileReport]) -> list[FileReport]:
+    """One finding per pitfall in a run that lints a Dockerfile and a deployment of it
+    (`sigcheck .`): a finding the deployment inherits from a Dockerfile line that the
+    Dockerfile's own lint reports too is dropped from the deployment's report, and the
+    Dockerfile's finding names the services it reaches. A report left empty by that is
+    dropped when the Dockerfile's own report stands for the same file."""
+
+    def key(finding: Finding) -> tuple[str, str, int, int]:
+        return (finding.rule, os.path.realpath(finding.path), finding.line, finding.column)
+
+    own: dict[tuple[str, str, int, int], tuple[FileReport, int]] = {}
+    for report in reports:
+        for index, finding in enumerate(report.findings):
+            if not finding.services:
+                own.setdefault(key(finding), (report, index))
+    if not own:
+        return reports
+    reached: dict[tuple[str, str, int, int], list[str]] = {}
+    emptied: list[FileReport] = []
+    for report in reports:
+        kept = [f for f in report.findings if not f.services or key(f) not in own]
+        for finding in report.findings:
+            if finding.services and key(finding) in own:
+                reached.setdefault(key(finding), []).extend(finding.services)
+        if len(kept) < len(report.findings):
+            report.findings = kept
+            if not kept and report.error is None:
+                emptied.append(report)
+    for found, services in reached.items():
+        report, index = own[found]
+        names = tuple(dict.fromkeys(services))
+        finding = report.findings[index]
+        listed = ", ".join(names)
+        report.findings[index] = finding._replace(
+            message=f"{finding.message} It reaches {listed} too.", services=names
+        )
+    linted = {os.path.realpath(report.path) for report in reports if report not in emptied}
+    return [r for r in reports if r not in emptied or os.path.realpath(r.path) not in linted]
 
 
 def _display(path: str) -> str:

@@ -90,6 +90,9 @@ class Finding(NamedTuple):
     # not after the grace period: `sigcheck verify` tells the two apart by the stop's
     # duration. Not part of the report formats.
     at_once: bool = False
+    # A Dockerfile finding that a deployment's containers inherit: who runs it
+    # ("service web"), so one run reports it once, at the Dockerfile line, naming them.
+    services: tuple[str, ...] = ()
 
     @property
     def fix_safe(self) -> bool:

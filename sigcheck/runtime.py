@@ -80,6 +80,9 @@ class Runtime(NamedTuple):
     # `sleep N`) and where it is written; the stop signal is sent only after it returns.
     pre_stop_seconds: float | None = None
     pre_stop_span: Span | None = None
+    # Compose `environment`, Kubernetes `env`: what the deployment adds to the image's ENV
+    # (a drain timeout such as SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE), with spans.
+    environment: tuple[tuple[str, Setting], ...] = ()
 
     @property
     def after_grace(self) -> str:

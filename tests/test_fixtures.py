@@ -8,17 +8,21 @@ would have, and expected.json:
      "silent_for": ["SIG101"], "known_bug": "one line"}
 
 and optionally "dockerfile" (its path inside the fixture, default "Dockerfile"),
+"deployment" (a Compose file or Kubernetes manifest inside the fixture: that is
+linted instead of the Dockerfile, as `sigcheck compose.yaml` lints it, with the
+Dockerfiles and scripts it builds),
 "not_in_output" (strings no message, fix or chain may contain), "git_root" (lint
 a copy whose directory is a git root, so context discovery stops there) and
 "symlinks" (the fixture relies on symlinks; copies keep them).
 
 A finding's `path` is relative to the fixture directory and defaults to the
-Dockerfile (entry scripts from the build context are reported in their own
-file). The expected findings come from the measured semantics
-(signal-semantics.md), not from sigcheck's output; a fixture where sigcheck is
-known to be wrong carries `known_bug` and is a strict xfail until the bug is
-fixed. `silent_for` names the rules the fixture shows staying silent on a case
-they could be expected to flag (a rule ID in the description counts too).
+linted file, the deployment or else the Dockerfile (entry scripts from the build
+context, and a deployment's Dockerfiles, are reported in their own file). The
+expected findings come from the measured semantics (signal-semantics.md), not
+from sigcheck's output; a fixture where sigcheck is known to be wrong carries
+`known_bug` and is a strict xfail until the bug is fixed. `silent_for` names the
+rules the fixture shows staying silent on a case they could be expected to flag
+(a rule ID in the description counts too).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Any
 import pytest
 
 from sigcheck.findings import Finding, Severity
-from sigcheck.lint import LintOptions, lint_text
+from sigcheck.lint import LintOptions, lint_input, lint_text
 from sigcheck.load.files import read_text
 from sigcheck.rules import ALL_RULES
 
@@ -55,6 +59,7 @@ _KEYS = frozenset(
         "not_in_output",
         "git_root",
         "symlinks",
+        "deployment",
     }
 )
 _FINDING_KEYS = frozenset({"rule", "severity", "line", "path"})
@@ -76,6 +81,17 @@ class Fixture:
         return path if isinstance(path, str) else "Dockerfile"
 
     @property
+    def deployment(self) -> str | None:
+        """The Compose file or Kubernetes manifest to lint instead of the Dockerfile."""
+        path = self.expected.get("deployment")
+        return path if isinstance(path, str) else None
+
+    @property
+    def linted(self) -> str:
+        """The file the fixture lints, and the default path of its findings."""
+        return self.deployment or self.dockerfile
+
+    @property
     def target(self) -> str | None:
         target = self.expected.get("target")
         return target if isinstance(target, str) else None
@@ -87,7 +103,7 @@ class Fixture:
 
     def expected_keys(self) -> list[Key]:
         return sorted(
-            (f["rule"], f["severity"], f.get("path", self.dockerfile), f["line"])
+            (f["rule"], f["severity"], f.get("path", self.linted), f["line"])
             for f in self.expected["findings"]
         )
 
@@ -156,8 +172,13 @@ def _lint(fixture: Fixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     else:
         monkeypatch.chdir(ROOT)
         base = f"fixtures/{fixture.name}"
-    path = f"{base}/{fixture.dockerfile}"
-    return base, lint_text(read_text(path), path, LintOptions(target=fixture.target))
+    path = f"{base}/{fixture.linted}"
+    if fixture.deployment is None:
+        return base, lint_text(read_text(path), path, LintOptions(target=fixture.target))
+    reports = lint_input(path, LintOptions(target=fixture.target))
+    errors = [f"{report.path}: {report.error}" for report in reports if report.error is not None]
+    assert not errors, errors
+    return base, [finding for report in reports for finding in report.findings]
 
 
 @pytest.mark.parametrize("name", _params())
@@ -178,7 +199,8 @@ def test_fixture_is_well_formed(name: str) -> None:
     assert (directory / "expected.json").is_file(), f"{name}: no expected.json"
     fixture = _load(name)
     expected = fixture.expected
-    assert (directory / fixture.dockerfile).is_file(), f"{name}: no {fixture.dockerfile}"
+    assert (directory / fixture.linted).is_file(), f"{name}: no {fixture.linted}"
+    assert expected.get("deployment") is None or isinstance(expected["deployment"], str)
     assert set(expected) <= _KEYS, f"unknown keys {sorted(set(expected) - _KEYS)}"
     assert isinstance(expected.get("description"), str)
     assert expected["description"].strip()
@@ -197,7 +219,7 @@ def test_fixture_is_well_formed(name: str) -> None:
         assert finding["severity"] in SEVERITIES, finding
         assert isinstance(finding["line"], int), finding
         assert finding["line"] >= 1, finding
-        path = finding.get("path", fixture.dockerfile)
+        path = finding.get("path", fixture.linted)
         assert isinstance(path, str), finding
         assert (directory / path).is_file(), finding
     contradictions = set(silent) & {f["rule"] for f in findings}
@@ -217,12 +239,9 @@ def _coverage() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return firing, silent
 
 
-# Rules only a deployment can fire (a Kubernetes preStop hook): a Dockerfile fixture cannot
-# show them; tests/test_deploy_lint.py holds their firing and silent cases.
-DEPLOYMENT_ONLY = frozenset({"SIG601"})
-
-
-@pytest.mark.parametrize("rule", sorted(RULE_IDS - DEPLOYMENT_ONLY))
+# A rule only a deployment can fire (SIG6xx) has deployment fixtures (`"deployment"`) like
+# any other: no rule is exempt.
+@pytest.mark.parametrize("rule", sorted(RULE_IDS))
 def test_every_rule_has_a_firing_and_a_silent_fixture(rule: str) -> None:
     firing, silent = _coverage()
     assert firing[rule], f"no passing fixture expects a {rule} finding"

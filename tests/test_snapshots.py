@@ -72,7 +72,8 @@ def render_fixture(name: str, work: Path, monkeypatch: pytest.MonkeyPatch) -> st
         monkeypatch.chdir(ROOT)
         base = f"fixtures/{name}"
     reports = work / "reports"
-    args = ["check", "--isolated", f"{base}/{expected.get('dockerfile', 'Dockerfile')}"]
+    linted = expected.get("deployment") or expected.get("dockerfile", "Dockerfile")
+    args = ["check", "--isolated", f"{base}/{linted}"]
     if expected.get("target"):
         args += ["--target", expected["target"]]
     for fmt in FORMATS:

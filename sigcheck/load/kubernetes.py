@@ -155,6 +155,11 @@ def container_runtime(container: K8sContainer) -> Runtime:
         label=container.label,
         pre_stop_seconds=pre_stop_sleep(container.pre_stop),
         pre_stop_span=container.pre_stop.span if container.pre_stop is not None else None,
+        environment=tuple(
+            (name, Setting(env.value, env.span))
+            for name, env in container.env.items()
+            if env.value is not None
+        ),
     )
 
 

@@ -22,6 +22,8 @@ from sigcheck.rules import (
     sig501_script_not_checked,
     sig502_crlf_shebang,
     sig601_prestop_eats_grace,
+    sig602_grace_shorter_than_drain,
+    sig603_double_init,
 )
 from sigcheck.rules.base import Context, Rule
 
@@ -47,6 +49,8 @@ ALL_RULES: tuple[Rule, ...] = (
     sig501_script_not_checked.RULE,
     sig502_crlf_shebang.RULE,
     sig601_prestop_eats_grace.RULE,
+    sig602_grace_shorter_than_drain.RULE,
+    sig603_double_init.RULE,
 )
 
 _BY_KEY = {key: rule for rule in ALL_RULES for key in (rule.id.upper(), rule.name)}

@@ -11,7 +11,7 @@ from sigcheck.load.dockerfile import Instruction, ParsedDockerfile
 from sigcheck.load.source import Source
 from sigcheck.model.chain import LaunchChain, Link
 from sigcheck.model.files import FileOrigin, ImageFiles
-from sigcheck.model.image import ImageConfig, Model, Stage, instruction_span
+from sigcheck.model.image import Command, ImageConfig, Model, Stage, instruction_span
 from sigcheck.model.runtime import DEFAULT_RUNTIME, Runtime
 from sigcheck.span import Span
 
@@ -60,6 +60,19 @@ class Context(NamedTuple):
         if self.dockerfile is None:
             return self.image_span or Span.point(self.path, logical="config")
         return self.at(self.dockerfile.stage.from_instruction)
+
+    def written_as(self, origin: "Command | None") -> str:
+        """How the user wrote this ENTRYPOINT/CMD, for messages and fixes: the Dockerfile
+        keyword, or the deployment's YAML key when it is the runtime's override
+        (`command:` in Compose; `command:`/`args:` in Kubernetes)."""
+        runtime = self.runtime
+        if origin is not None and origin.span is not None:
+            kubernetes = runtime.platform == "kubernetes"
+            if runtime.entrypoint is not None and origin.span == runtime.entrypoint.span:
+                return "command:" if kubernetes else "entrypoint:"
+            if runtime.command is not None and origin.span == runtime.command.span:
+                return "args:" if kubernetes else "command:"
+        return origin.keyword if origin is not None else "CMD"
 
     def at(self, ins: Instruction) -> Span:
         """The span of an instruction of the linted Dockerfile."""

@@ -34,14 +34,15 @@ def _dockerfile_json(words: list[str]) -> str:
     return json.dumps(words, ensure_ascii=False)
 
 
-def fix_for_shell_link(link: Link) -> str | None:
+def fix_for_shell_link(link: Link, keyword: str | None = None) -> str | None:
     """The corrected ENTRYPOINT/CMD line for a shell link, when there is one (a suggestion:
-    `shell_link_fix` says which one `--fix` may apply)."""
+    `shell_link_fix` says which one `--fix` may apply); `keyword` as the user wrote it
+    (`command:` for a deployment's override)."""
     cs = link.command_string
     origin = link.origin
     if cs is None or origin is None:
         return None
-    keyword = origin.keyword
+    keyword = keyword or origin.keyword
     if origin.form == "shell":
         words = exec_form_words(cs.text)
         if words is not None:
@@ -124,7 +125,7 @@ def _exec_form_safe(ctx: Context, link: Link, origin: Command) -> bool:
 def shell_link_fix(ctx: Context, link: Link) -> tuple[str | None, Edit | None]:
     """(fix text, safe edit) for a shell link: exec form for a plain command, else `exec`
     before the last command; the text is what the edit writes when there is one."""
-    text = fix_for_shell_link(link)
+    text = fix_for_shell_link(link, ctx.written_as(link.origin))
     cs = link.command_string
     origin = link.origin
     if cs is None or origin is None or origin.instruction is None:

@@ -15,14 +15,16 @@ def _owns(origin: Command) -> bool:
     return origin.form == "exec"
 
 
-def _what(link: Link) -> str:
-    origin = link.origin
-    keyword = origin.keyword if origin is not None else "CMD"
-    return f"Exec-form {keyword} wraps the app in `{' '.join(link.argv[:-1])}`"
+def _what(ctx: Context, link: Link) -> str:
+    written = ctx.written_as(link.origin)
+    wrapper = " ".join(link.argv[:-1])
+    if written.endswith(":"):  # a deployment's list (or Compose's split string): argv, no shell of its own
+        return f"`{written}` wraps the app in `{wrapper}`"
+    return f"Exec-form {written} wraps the app in `{wrapper}`"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    yield from shell_link_findings(ctx, RULE, _owns, _what)
+    yield from shell_link_findings(ctx, RULE, _owns, lambda link: _what(ctx, link))
 
 
 RULE = Rule(

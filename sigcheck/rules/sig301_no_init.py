@@ -12,6 +12,11 @@ from sigcheck.rules.base import Context, Rule
 _INIT_FIX = 'ENTRYPOINT ["tini", "--"]'
 
 
+def _init_fix(ctx: Context) -> str:
+    """The init as the user would add it: Compose has its own switch for docker-init."""
+    return "init: true" if ctx.runtime.platform == "compose" else _INIT_FIX
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     link = ctx.chain.app
     if link is None or not link.pid1:
@@ -30,7 +35,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"ignores `docker stop` and is SIGKILLed {grace}. If it does not install a handler, put an "
             f"init in front {alternatives}."
         )
-        yield ctx.link_finding(RULE, link, message, severity=Severity.INFO, fix=_INIT_FIX)
+        yield ctx.link_finding(RULE, link, message, severity=Severity.INFO, fix=_init_fix(ctx))
         return
     if stops_on(link, signal) or only_interrupt(link, signal) or app.handles_signals:
         return  # it stops; a better signal (SIGINT for KeyboardInterrupt) is SIG402's advice
@@ -56,7 +61,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     # Whether a runtime ignores the signal depends on its entry file: unread, it is not known,
     # as for a program sigcheck does not know at all (info, above).
     unread = bool(app.handler_patterns) and link.app_entry is not None and not link.app_text
-    yield ctx.link_finding(RULE, link, message, severity=Severity.INFO if unread else None, fix=_INIT_FIX)
+    severity = Severity.INFO if unread else None
+    yield ctx.link_finding(RULE, link, message, severity=severity, fix=_init_fix(ctx))
 
 
 RULE = Rule(

@@ -12,6 +12,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     for link in ctx.chain.links:
         if link.role != "init" or link.pid1 or link.init is None:
             continue
+        if ctx.chain.init_before(link) is not None:
+            continue  # an init runs it and forwards the signal to it: two inits (SIG603), not lost
         pid1 = next((candidate for candidate in ctx.chain.links if candidate.pid1), None)
         who = f"`{pid1.program}`" if pid1 is not None else "another process"
         message = (

@@ -11,6 +11,7 @@ from sigcheck.rules.base import Context, Rule
 
 def check(ctx: Context) -> Iterator[Finding]:
     yield from _bounds(ctx)
+    yield from _unknown_image(ctx)
     for link in ctx.chain.links:
         info = link.script
         if link.role != "script" or info is None or info.problem is None or info.origin is None:
@@ -21,6 +22,28 @@ def check(ctx: Context) -> Iterator[Finding]:
             "nothing outside the build context is ever read."
         )
         yield ctx.finding(RULE, info.origin.span or ctx.anchor(), message)
+
+
+def _unknown_image(ctx: Context) -> Iterator[Finding]:
+    """A deployment's `image:` that is neither built here nor in the knowledge base: what
+    the image itself runs is not checked (deploy_lint says it once per image and file)."""
+    base = ctx.config.base
+    deployment_image = ctx.dockerfile is None and ctx.files is None and ctx.image_span is not None
+    if not deployment_image or ctx.image_span is None or (base is not None and base.known):
+        return
+    what = (
+        f"sigcheck does not know the image `{base.reference}`: no Dockerfile of this project builds "
+        "it and it is not an official image sigcheck knows"
+        if base is not None
+        else "The container names no image"
+    )
+    yield ctx.finding(
+        RULE,
+        ctx.image_span,
+        f"{what}, so the image's own ENTRYPOINT, CMD and STOPSIGNAL are not checked. "
+        "What the deployment overrides is still checked on its own (a `sh -c` command is a "
+        "shell whatever the image).",
+    )
 
 
 def _bounds(ctx: Context) -> Iterator[Finding]:

@@ -1,0 +1,182 @@
+"""How long the app drains in-flight work after its stop signal, where the files say so.
+
+A fact for SIG602 (the grace period shorter than the drain): only a timeout
+written in the command, the image's ENV or the deployment's environment counts,
+never a server's default (the rule promises "both numbers are in the files").
+
+Sources (each server's own documentation):
+- gunicorn settings, `graceful_timeout` (`--graceful-timeout INT`, default 30):
+  "After receiving a restart signal, workers have this much time to finish
+  serving requests. Workers still alive after the timeout (starting from the
+  receipt of the restart signal) are force killed"; SIGTERM is the graceful
+  shutdown (signals.html), SIGINT/SIGQUIT the quick one. `GUNICORN_CMD_ARGS`
+  holds command-line options too;
+- uvicorn settings, `--timeout-graceful-shutdown <int>`: the maximum number of
+  seconds to wait for graceful shutdown (SIGTERM and SIGINT both start it);
+- Sidekiq wiki "Signals", TERM: "shut down within the -t timeout option given at
+  start-up" (`-t, --timeout NUM`; default 25);
+- nginx ngx_core_module `worker_shutdown_timeout time` (main context): a timeout
+  for the graceful shutdown of worker processes, which is SIGQUIT (SIGTERM is the
+  fast shutdown); on the command line as `-g 'worker_shutdown_timeout 30s;'`;
+- Spring Boot "Graceful Shutdown": `spring.lifecycle.timeout-per-shutdown-phase`
+  (default 30s), as the relaxed-binding environment variable
+  `SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE`, a `--spring.lifecycle...=` argument
+  or a `-D` system property; a bare number is milliseconds (a `Duration` with
+  no `@DurationUnit`). The JVM runs its shutdown hooks on SIGTERM and SIGINT.
+"""
+
+# No `from __future__ import annotations` here: NamedTuple fields annotated with strings
+# cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
+
+import posixpath
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+from sigcheck.model.chain import Link
+from sigcheck.span import Span
+
+__all__ = ["DrainTimeout", "drain_timeout"]
+
+_SPRING_PROPERTY = "spring.lifecycle.timeout-per-shutdown-phase"
+_SPRING_VARIABLE = "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE"
+_GRACEFUL_TERM = frozenset({"SIGTERM"})
+_TERM_OR_INT = frozenset({"SIGTERM", "SIGINT"})
+
+
+class DrainTimeout(NamedTuple):
+    server: str  # "gunicorn"
+    seconds: float
+    setting: str  # as written: "--graceful-timeout 60"
+    span: Span | None  # the command or environment entry that sets it
+    signals: frozenset[str]  # the stop signals that start this drain
+
+
+# Environment values: the image's ENV (no span of their own) under the deployment's.
+Environment = Mapping[str, tuple[str, Span | None]]
+
+
+def drain_timeout(app: Link, environment: Environment) -> DrainTimeout | None:
+    """The drain timeout the app's command or environment sets, if any."""
+    argv = app.argv
+    span = app.origin.span if app.origin is not None else None
+    name = app.app.id if app.app is not None else posixpath.basename(argv[0]) if argv else ""
+    if name == "gunicorn":
+        found = _option(argv, ("--graceful-timeout",))
+        if found is None and "GUNICORN_CMD_ARGS" in environment:
+            text, env_span = environment["GUNICORN_CMD_ARGS"]
+            found = _option(("gunicorn", *_words(text)), ("--graceful-timeout",))
+            span = env_span
+        return _record("gunicorn", found, span, _GRACEFUL_TERM, _plain_seconds)
+    if name == "uvicorn":
+        found = _option(argv, ("--timeout-graceful-shutdown",))
+        return _record("uvicorn", found, span, _TERM_OR_INT, _plain_seconds)
+    if name == "sidekiq":
+        found = _option(argv, ("-t", "--timeout"))
+        return _record("Sidekiq", found, span, _TERM_OR_INT, _plain_seconds)
+    if name == "nginx":
+        return _record("nginx", _nginx_directive(argv), span, frozenset({"SIGQUIT"}), _nginx_seconds)
+    return _spring(argv, span, environment)
+
+
+def _spring(argv: tuple[str, ...], span: Span | None, environment: Environment) -> DrainTimeout | None:
+    for word in argv[1:]:
+        for prefix in (f"--{_SPRING_PROPERTY}=", f"-D{_SPRING_PROPERTY}="):
+            if word.startswith(prefix):
+                found = (word, word[len(prefix) :])
+                return _record("Spring Boot", found, span, _TERM_OR_INT, _spring_seconds)
+    if _SPRING_VARIABLE in environment:
+        value, env_span = environment[_SPRING_VARIABLE]
+        found = (f"{_SPRING_VARIABLE}={value}", value)
+        return _record("Spring Boot", found, env_span, _TERM_OR_INT, _spring_seconds)
+    return None
+
+
+def _record(
+    server: str,
+    found: tuple[str, str] | None,
+    span: Span | None,
+    signals: frozenset[str],
+    parse: Callable[[str], float | None],
+) -> DrainTimeout | None:
+    if found is None:
+        return None
+    seconds = parse(found[1])
+    if seconds is None or seconds <= 0:
+        return None  # 0 or unparsable: no drain sigcheck can compare
+    return DrainTimeout(server, seconds, found[0], span, signals)
+
+
+def _option(argv: tuple[str, ...], names: tuple[str, ...]) -> tuple[str, str] | None:
+    """(as written, value) of the last `--name VALUE`, `--name=VALUE` or `-tVALUE`: the last
+    one wins, as with argparse and Ruby's OptionParser."""
+    found: tuple[str, str] | None = None
+    for index, word in enumerate(argv[1:], start=1):
+        for name in names:
+            if word == name and index + 1 < len(argv):
+                found = (f"{word} {argv[index + 1]}", argv[index + 1])
+            elif word.startswith(name + "="):
+                found = (word, word[len(name) + 1 :])
+            elif len(name) == 2 and word.startswith(name) and word[2:].isdigit():
+                found = (word, word[2:])
+    return found
+
+
+def _words(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+_NGINX_DIRECTIVE = re.compile(r"(?:^|;)\s*worker_shutdown_timeout\s+([^;\s]+)\s*(?:;|$)")
+
+
+def _nginx_directive(argv: tuple[str, ...]) -> tuple[str, str] | None:
+    for index, word in enumerate(argv[1:], start=1):
+        if word == "-g" and index + 1 < len(argv):
+            match = _NGINX_DIRECTIVE.search(argv[index + 1])
+            if match is not None:
+                return (f"-g '{argv[index + 1]}'", match.group(1))
+    return None
+
+
+def _plain_seconds(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+_NGINX_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
+_NGINX_TIME = re.compile(r"(\d+)(ms|s|m|h|d|w|M|y)?")
+
+
+def _nginx_seconds(text: str) -> float | None:
+    """nginx "Configuration file measurement units": `1h 30m`, `30s`; no unit is seconds."""
+    total, position = 0.0, 0
+    while position < len(text):
+        match = _NGINX_TIME.match(text, position)
+        if match is None:
+            return None
+        total += int(match.group(1)) * _NGINX_UNITS[match.group(2) or "s"]
+        position = match.end()
+    return total if text else None
+
+
+_SPRING_SIMPLE = re.compile(r"^\s*([+-]?\d+)\s*(ns|us|ms|s|m|h|d)?\s*$", re.IGNORECASE)
+_SPRING_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE)
+
+
+def _spring_seconds(text: str) -> float | None:
+    """Spring Boot's `DurationStyle`: `20s`, `500ms`, a bare number in milliseconds, or ISO-8601."""
+    simple = _SPRING_SIMPLE.match(text)
+    if simple is not None:
+        return int(simple.group(1)) * _SPRING_UNITS[(simple.group(2) or "ms").lower()]
+    iso = _ISO_DURATION.match(text.strip())
+    if iso is None or not any(iso.groups()):
+        return None
+    days, hours, minutes, seconds = (float(group) if group else 0.0 for group in iso.groups())
+    return days * 86400 + hours * 3600 + minutes * 60 + seconds
