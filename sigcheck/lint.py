@@ -12,6 +12,7 @@ from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
 from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError
+from sigcheck.load.image_map import ImageSource
 from sigcheck.load.source import STDIN, Source, is_yaml_name, read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.dockerfile_files import DockerfileFiles
@@ -49,6 +50,9 @@ class LintOptions(NamedTuple):
     severity: tuple[tuple[str, Severity], ...] = ()  # rule ID -> reported severity
     per_file_ignores: tuple[FileIgnore, ...] = ()
     debug: bool = False  # let unexpected exceptions propagate, with their traceback
+    # Which Dockerfile builds an image a deployment names: `[tool.sigcheck.images]`, then
+    # the services with both `image:` and `build:` of the run's other Compose files.
+    images: tuple[ImageSource, ...] = ()
 
 
 DEFAULT_OPTIONS = LintOptions()
