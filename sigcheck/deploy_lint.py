@@ -169,26 +169,14 @@ def _container(
     images: tuple[ImageSource, ...] | None = None,
 ) -> FileReport:
     """A container that names an image: the Dockerfile that builds it when the run or the
-    configuration says which (`images`: the Compose project's, then `options.images`),
-    else what the knowledge base knows of it."""
+    configuration says which (`images`: the Compose project's, then `options.images`).
+    Else its config from the knowledge base, no files, the deployment's overrides; `said`:
+    the images whose being unknown (SIG501, at the `image:` node) this file already
+    reported, so it is said once."""
     built = find_image(options.images if images is None else images, image)
-    if built is None:
-        return _image_only(path, image, span, runtime, options, said)
-    label = runtime.label or "the container"
-    return _built(built.dockerfile, built.context, built.target, runtime, label, options)
-
-
-def _image_only(
-    path: str,
-    image: str | None,
-    span: Span,
-    runtime: Runtime,
-    options: LintOptions,
-    said: set[str | None] | None = None,
-) -> FileReport:
-    """A container whose image sigcheck has no Dockerfile of: its config from the knowledge
-    base, no files, the deployment's overrides. `said`: the images whose being unknown
-    (SIG501, at the `image:` node) this file already reported, so it is said once."""
+    if built is not None:
+        label = runtime.label or "the container"
+        return _built(built.dockerfile, built.context, built.target, runtime, label, options)
     config = image_config(image)
     chain = build_chain(config, None, runtime)
     findings = run_rules(Context(path, config, chain, None, runtime, None, span), options)

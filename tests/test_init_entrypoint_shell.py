@@ -27,9 +27,10 @@ ENTRYPOINT_EXEC = '#!/bin/sh\nset -e\nexec "$@"\n'
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "Dockerfile").write_text(NODE_SHELL_FORM)
-    (tmp_path / "server.js").write_text("require('http').createServer().listen(8080);\n")
+    (tmp_path / ".git").mkdir()  # the project root: context discovery stops here
+    files = {"Dockerfile": NODE_SHELL_FORM, "server.js": "require('http').createServer().listen(8080);\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
     return tmp_path
 
 
