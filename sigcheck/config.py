@@ -18,11 +18,13 @@ import functools
 import os
 import re
 import sys
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sigcheck.findings import Severity
-from sigcheck.load.image_map import ImageSource, split_reference
 from sigcheck.rules import rule_by_id
+
+if TYPE_CHECKING:
+    from sigcheck.load.image_map import ImageSource
 
 __all__ = [
     "CONFIG_FILES",
@@ -114,7 +116,9 @@ class Config(NamedTuple):  # a NamedTuple: ~0.1 ms to define against ~0.9 ms for
     per_file_ignores: tuple[FileIgnore, ...] = ()
     assume_init: bool | None = None
     target: str | None = None
-    images: tuple[ImageSource, ...] = ()  # `[tool.sigcheck.images]`, in the file's order
+    # `[tool.sigcheck.images]`, in the file's order; a string, so a start without one never
+    # imports load.image_map.
+    images: "tuple[ImageSource, ...]" = ()
 
 
 def find_config(start: str) -> str | None:
@@ -241,9 +245,11 @@ def _check(table: dict[str, Any], where: str, base: str, path: str) -> Config:
 _IMAGE_KEYS = ("dockerfile", "target", "context")
 
 
-def _images(table: object, where: str, base: str, path: str) -> tuple[ImageSource, ...]:
+def _images(table: object, where: str, base: str, path: str) -> "tuple[ImageSource, ...]":
     """`"myorg/api" = "services/api/Dockerfile"` or `{ dockerfile = ..., target = ..., context = ... }`,
     paths relative to the configuration file and inside its directory (the project)."""
+    from sigcheck.load.image_map import ImageSource, split_reference
+
     if not isinstance(table, dict):
         raise ConfigError(f'{where}: expected a table of "image" = "path/to/Dockerfile"')
     origin = f"[tool.sigcheck.images] in {_show(path)}"

@@ -5,14 +5,13 @@
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sigcheck.config import FileIgnore
 from sigcheck.findings import FileReport, Finding, Severity
 from sigcheck.load.context import BuildContext, discover_context
 from sigcheck.load.dockerfile import DockerfileSyntaxError, parse_dockerfile
 from sigcheck.load.files import DEFAULT_MAX_BYTES, LoadError
-from sigcheck.load.image_map import ImageSource
 from sigcheck.load.source import STDIN, Source, is_yaml_name, read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.dockerfile_files import DockerfileFiles
@@ -21,6 +20,9 @@ from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME, Runtime
 from sigcheck.pragmas import apply_ignores
 from sigcheck.rules import ALL_RULES, Context, Rule
 from sigcheck.rules.base import DockerfileView
+
+if TYPE_CHECKING:
+    from sigcheck.load.image_map import ImageSource
 
 __all__ = [
     "INTERNAL_ERROR",
@@ -52,7 +54,7 @@ class LintOptions(NamedTuple):
     debug: bool = False  # let unexpected exceptions propagate, with their traceback
     # Which Dockerfile builds an image a deployment names: `[tool.sigcheck.images]`, then
     # the services with both `image:` and `build:` of the run's other Compose files.
-    images: tuple[ImageSource, ...] = ()
+    images: "tuple[ImageSource, ...]" = ()  # a string: a Dockerfile run never imports load.image_map
 
 
 DEFAULT_OPTIONS = LintOptions()
