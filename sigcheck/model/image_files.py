@@ -15,7 +15,7 @@ from sigcheck.load.image import Image, ImageError
 from sigcheck.model.baseimages import shell_implementation
 from sigcheck.model.files import FileOrigin
 from sigcheck.model.image import DEFAULT_PATH, DEFAULT_SHELL, ImageConfig, Setting, command_from_config
-from sigcheck.model.knowledge import init_packages
+from sigcheck.model.knowledge import init_files, init_packages
 from sigcheck.span import Span
 
 __all__ = ["LayerImageFiles", "image_config", "image_family"]
@@ -120,10 +120,7 @@ class LayerImageFiles:
         return None
 
     def project_has(self, name: str) -> bool:
-        try:
-            return self.files.exists(posixpath.join(self.workdir, name))
-        except ImageError:
-            return False
+        return self._exists(posixpath.join(self.workdir, name))
 
     def shell_of(self, program: str, family: str) -> str | None:
         if program in ("sh", "/bin/sh"):
@@ -152,3 +149,12 @@ class LayerImageFiles:
                     if init not in seen and self._is_file(candidate):
                         seen.add(init)
                         yield init, self._span(candidate)
+        for init, where, beside in init_files():
+            if self._is_file(where) and self._exists(beside):
+                yield init, self._span(where)
+
+    def _exists(self, path: str) -> bool:
+        try:
+            return self.files.exists(path)
+        except ImageError:
+            return False
