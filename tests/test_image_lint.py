@@ -154,7 +154,7 @@ def test_every_output_format(tmp_path: Path, fmt: str) -> None:
     code, stdout, _ = _invoke(path, "--isolated", "--ignore", "SIG303", "-f", fmt)
     assert code == 1
     if fmt == "text":
-        assert "app:1 /entrypoint.sh:3  error  SIG201" in stdout
+        assert stdout.startswith(f"{path} (app:1)\n  /entrypoint.sh:3  error  SIG201")
     elif fmt == "json":
         [finding] = json.loads(stdout)["findings"]
         assert finding["logical"] == "app:1 /entrypoint.sh:3"

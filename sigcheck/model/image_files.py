@@ -80,7 +80,7 @@ def image_config(image: Image) -> ImageConfig:
 class LayerImageFiles:
     """The files of an image: what its layers, merged, hold. Nothing is writable."""
 
-    __slots__ = ("archive", "family", "files", "image", "workdir")
+    __slots__ = ("archive", "family", "files", "image", "texts", "workdir")
 
     def __init__(self, image: Image) -> None:
         self.image = image
@@ -88,6 +88,9 @@ class LayerImageFiles:
         self.archive = image.archive
         self.workdir = posixpath.normpath(posixpath.join("/", image.config.working_dir or "/"))
         self.family = image_family(image)
+        # What the chain read, by in-image path: the text report's code frames show it
+        # without reading the archive again.
+        self.texts: dict[str, str] = {}
 
     def _span(self, path: str) -> Span:
         # The archive has no lines of its own to point at: the in-image path says where.
@@ -107,7 +110,8 @@ class LayerImageFiles:
 
     def read(self, origin: FileOrigin) -> tuple[str | None, str | None]:
         try:
-            return self.files.read_text(origin.image_path), None
+            text = self.texts[origin.image_path] = self.files.read_text(origin.image_path)
+            return text, None
         except LoadError as exc:
             return None, f"{origin.image_path} in the image: {exc}"
         except ImageError as exc:
