@@ -14,6 +14,7 @@ from sigcheck.load.files import LoadError
 from sigcheck.load.image import Image, ImageError
 from sigcheck.model.baseimages import shell_implementation
 from sigcheck.model.files import FileOrigin
+from sigcheck.model.healthcheck import from_config
 from sigcheck.model.image import DEFAULT_PATH, DEFAULT_SHELL, ImageConfig, Setting, command_from_config
 from sigcheck.model.knowledge import init_files, init_packages
 from sigcheck.span import Span
@@ -71,6 +72,7 @@ def image_config(image: Image) -> ImageConfig:
         config.cmd = command_from_config("CMD", stored.cmd, shell, image.span("Cmd"))
     if stored.stop_signal:
         config.stopsignal = Setting(stored.stop_signal, None, None, span=image.span("StopSignal"))
+    config.healthcheck = from_config(stored.healthcheck, image.span("Healthcheck"))
     if stored.user:
         config.user = Setting(stored.user, None, None, span=image.span("User"))
     config.workdir = posixpath.normpath(posixpath.join("/", stored.working_dir or "/"))
