@@ -238,3 +238,32 @@ def test_a_platform_that_is_not_os_arch_is_a_usage_error(tmp_path: Path) -> None
     code, _, stderr = _invoke(_clean(tmp_path), "--platform", "amd64")
     assert code == 2
     assert "--platform" in stderr
+
+
+def test_an_image_without_sh_has_no_shell_whatever_os_release_says(tmp_path: Path) -> None:
+    # Distroless images carry Debian's os-release and no /bin/sh: shell form cannot start.
+    spec = Spec(
+        config={"Env": ENV, "Cmd": ["/bin/sh", "-c", "/app/server --port 8080"]},
+        layers=[layer(directory("etc"), file("etc/os-release", "ID=debian\n"), directory("app"),
+                      file("app/server", b"\x7fELF\x00server", 0o755))],
+    )  # fmt: skip
+    path = tmp_path / "distroless.tar"
+    path.write_bytes(docker_archive([spec]))
+    (report,) = lint_image(str(path), LintOptions())
+    (finding,) = [f for f in report.findings if f.rule == "SIG102"]
+    assert "has no shell: the container cannot start" in finding.message
+    assert finding.chain is not None
+    assert "(no shell" in finding.chain[0]
+
+
+def test_sh_found_on_path_only_is_still_a_shell(tmp_path: Path) -> None:
+    spec = Spec(
+        config={"Env": ENV, "Cmd": ["sh", "-c", "node server.js"]},
+        layers=[layer(directory("etc"), file("etc/os-release", "ID=debian\n"), directory("usr"),
+                      directory("usr/bin"), file("usr/bin/sh", b"\x7fELF\x00unknown", 0o755),
+                      file("usr/bin/node", b"\x7fELF\x00node", 0o755))],
+    )  # fmt: skip
+    path = tmp_path / "usr-sh.tar"
+    path.write_bytes(docker_archive([spec]))
+    (report,) = lint_image(str(path), LintOptions())
+    assert all("has no shell" not in f.message for f in report.findings)

@@ -140,7 +140,17 @@ class LayerImageFiles:
                 return "ash"
             if name in ("bash", "zsh", "mksh"):
                 return name
+            if name is None and not self._has_sh(program):
+                # The layers are the whole file system: no sh in them is no shell, whatever
+                # os-release says (distroless images carry Debian's os-release).
+                return "none"
         return shell_implementation(program, family)
+
+    def _has_sh(self, program: str) -> bool:
+        if program.startswith("/"):
+            return self._exists(program)
+        path = _env(self.image).get("PATH", DEFAULT_PATH)
+        return any(self._exists(posixpath.join(d or "/", program)) for d in path.split(":"))
 
     def rewrite_path(self, origin: FileOrigin) -> str | None:
         return None  # an image is never rewritten: --fix does not apply
