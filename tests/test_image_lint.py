@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import validate_sarif
 from click.testing import CliRunner
-from image_builder import Spec, directory, docker_archive, file, layer, oci_archive, symlink
+from image_builder import DEBIAN_NODE_ROOT, Spec, directory, docker_archive, file, layer, oci_archive, symlink
 
 from sigcheck.cli import main
 from sigcheck.image_lint import lint_image
@@ -18,12 +18,7 @@ from sigcheck.model.image_files import LayerImageFiles, image_config
 
 # A Debian-like root: /bin/sh is dash, os-release says debian.
 DEBIAN = (
-    directory("bin"),
-    file("bin/dash", b"\x7fELF\x00dash", 0o755),
-    symlink("bin/sh", "dash"),
-    file("etc/os-release", 'PRETTY_NAME="Debian GNU/Linux 12"\nID=debian\n'),
-    directory("usr/bin"),
-    file("usr/bin/node", b"\x7fELF\x00node", 0o755),
+    *DEBIAN_NODE_ROOT,
     file("usr/bin/tini", b"\x7fELF\x00tini", 0o755),
     directory("app"),
     file("app/server", b"\x7fELF\x00server", 0o755),

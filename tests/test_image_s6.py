@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from image_builder import Member, Spec, directory, docker_archive, file, layer, symlink
+from image_builder import DEBIAN_NODE_ROOT, Member, Spec, directory, docker_archive, file, layer, symlink
 
 from sigcheck.findings import Finding
 from sigcheck.image_lint import lint_image
 from sigcheck.lint import LintOptions
 
 VERSION = "3.2.0.2"
-DEBIAN = (
-    directory("bin"),
-    file("bin/dash", b"\x7fELF\x00dash", 0o755),
-    symlink("bin/sh", "dash"),
-    file("etc/os-release", "ID=debian\n"),
-    directory("usr/bin"),
-    file("usr/bin/node", b"\x7fELF\x00node", 0o755),
-)
 # What the v3 noarch tarball lays out: /init execs into /package/admin/s6-overlay-VERSION,
 # which /package/admin/s6-overlay links to.
 INIT = file(
@@ -40,7 +32,7 @@ NODE: dict[str, object] = {"Env": ["PATH=/usr/bin:/bin"], "Cmd": ["node", "serve
 
 def _lint(tmp_path: Path, config: dict[str, object], *members: Member) -> list[Finding]:
     path = tmp_path / "image.tar"
-    path.write_bytes(docker_archive([Spec(config=config, layers=[layer(*DEBIAN, *members)])]))
+    path.write_bytes(docker_archive([Spec(config=config, layers=[layer(*DEBIAN_NODE_ROOT, *members)])]))
     (report,) = lint_image(str(path), LintOptions())
     assert report.error is None
     return list(report.findings)

@@ -8,26 +8,18 @@ import io
 import os
 from pathlib import Path
 
-from image_builder import Spec, directory, docker_archive, file, layer, symlink
+from image_builder import DEBIAN_NODE_ROOT, Spec, docker_archive, file, layer
 
 from sigcheck.image_lint import lint_image, lint_images
 from sigcheck.lint import LintOptions
 from sigcheck.report.text_format import render_text
 
-ROOT_FS = (
-    directory("bin"),
-    file("bin/dash", b"\x7fELF\x00dash", 0o755),
-    symlink("bin/sh", "dash"),
-    file("etc/os-release", "ID=debian\n"),
-    directory("usr/bin"),
-    file("usr/bin/node", b"\x7fELF\x00node", 0o755),
-)
 ENV = ["PATH=/usr/bin:/bin"]
 ENTRY = "#!/bin/sh\nset -e\necho starting\nnode server.js\n"
 
 
 def _spec(tag: str, config: dict[str, object], *members: object) -> Spec:
-    return Spec(config={"Env": ENV, **config}, layers=[layer(*ROOT_FS, *members)], tags=[tag])  # type: ignore[arg-type]
+    return Spec(config={"Env": ENV, **config}, layers=[layer(*DEBIAN_NODE_ROOT, *members)], tags=[tag])  # type: ignore[arg-type]
 
 
 def _write(tmp_path: Path, name: str, *specs: Spec) -> str:
