@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sigcheck.model.baseimages import BaseImage, lookup_image
 
-__all__ = ["BUSYBOX", "DEFAULT_PATH_ENV", "STANDIN_FAMILIES", "Buildah", "build_standin"]
+__all__ = ["BUSYBOX", "DEFAULT_PATH_ENV", "STANDIN_FAMILIES", "Buildah", "build_standin", "standin_users"]
 
 BUSYBOX = "/bin/busybox"
 DEFAULT_PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -39,6 +39,15 @@ _OS_RELEASE = {
 # /bin/sh's target by family: the file name is what sigcheck reads.
 _SH = {"debian": "dash", "ubuntu": "dash", "rhel": "bash", "alpine": "busybox"}
 ENTRY_SCRIPT = '#!/bin/sh\nset -e\nexec "$@"\n'
+# Users the real images have that fixtures `COPY --chown` to. Debian's base-passwd
+# has www-data (33); nodejs/docker-node adds node (uid and gid 1000).
+_FAMILY_USERS = {"debian": [("www-data", 33)], "ubuntu": [("www-data", 33)]}
+_IMAGE_USERS = {"node": [("node", 1000)]}
+
+
+def standin_users(reference: str) -> list[tuple[str, int]]:
+    base = lookup_image(reference)
+    return [("root", 0), *_FAMILY_USERS.get(base.family, []), *_IMAGE_USERS.get(base.name, [])]
 
 
 class Buildah:
@@ -84,7 +93,9 @@ def _rootfs(where: Path, base: BaseImage) -> Path:
     (rootfs / "bin" / "sh").unlink()
     (rootfs / "bin" / "sh").symlink_to(_SH[base.family])
     (rootfs / "etc" / "os-release").write_text(_OS_RELEASE[base.family])
-    (rootfs / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    users = standin_users(base.reference)
+    (rootfs / "etc" / "passwd").write_text("".join(f"{u}:x:{n}:{n}::/:/bin/sh\n" for u, n in users))
+    (rootfs / "etc" / "group").write_text("".join(f"{u}:x:{n}:\n" for u, n in users))
     if base.entrypoint and base.entrypoint_execs_args:
         program = base.entrypoint[0]
         script = rootfs / posixpath.join("usr/local/bin", program).lstrip("/")
