@@ -515,8 +515,9 @@ def image_command(
     PATH is a `docker save` or `podman save` archive, an OCI image layout
     (directory or tar), or - for an archive on standard input
     (`docker save app:1 | sigcheck image -`). Each image of an archive is linted
-    from its config and its merged layers. --fix does not apply to images: an
-    image is never rewritten; fix the Dockerfile it is built from.
+    from its config and its merged layers, and named in the report by its tag
+    (RepoTags, or the OCI ref.name annotation). --fix does not apply to images:
+    an image is never rewritten; fix the Dockerfile it is built from.
     """
     started = time.perf_counter()
     outputs = _outputs(formats, output)

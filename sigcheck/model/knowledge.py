@@ -22,6 +22,7 @@ __all__ = [
     "identify_app",
     "identify_init",
     "identify_supervisor",
+    "init_files",
     "init_packages",
     "is_one_shot",
 ]
@@ -220,6 +221,13 @@ def is_one_shot(argv: tuple[str, ...]) -> bool:
 def init_packages() -> dict[str, tuple[str, ...]]:
     raw = _data()["init_packages"]
     return {key: tuple(value) for key, value in raw.items() if not key.startswith("_")}
+
+
+@lru_cache(maxsize=1)
+def init_files() -> tuple[tuple[str, str, str], ...]:
+    """(init, path, beside): inits an image shows by a fixed file rather than a package on
+    PATH; `beside` must exist too, so an unrelated `/init` is not taken for one."""
+    return tuple((e["id"], e["path"], e["beside"]) for e in _data().get("init_files", ()))
 
 
 def mentions_handler(text: str, patterns: tuple[str, ...], signal: str = "SIGTERM") -> bool:
