@@ -246,7 +246,7 @@ def test_an_image_without_sh_has_no_shell_whatever_os_release_says(tmp_path: Pat
     path.write_bytes(docker_archive([spec]))
     (report,) = lint_image(str(path), LintOptions())
     (finding,) = [f for f in report.findings if f.rule == "SIG102"]
-    assert "has no shell: the container cannot start" in finding.message
+    assert "has no /bin/sh, so the container cannot start" in finding.message
     assert finding.chain is not None
     assert "(no shell" in finding.chain[0]
 
