@@ -22,7 +22,9 @@ def script_outcomes(links: list[Link]) -> Iterator[tuple[Link, FileOrigin, Outco
         if link.role != "script" or info is None or info.analysis is None or info.origin is None:
             continue
         for outcome in info.analysis.outcomes:
-            yield link, info.origin, outcome
+            origin = info.origin_of(outcome)
+            if origin is not None:
+                yield link, origin, outcome
 
 
 def where(link: Link) -> str:
