@@ -498,6 +498,21 @@ class _Walker:
             self.file = saved
             self.source_depth -= 1
 
+    def sourcing(
+        self, node: Node, positional: tuple[str, ...] | None, traps: list[TrapInfo], running: list[Outcome]
+    ) -> _Path | None:
+        """The path after `. FILE` / `source FILE`, or a loop sourcing a glob's files; None for
+        any other statement."""
+        if node.type == "for_statement":
+            return self.source_loop(node, positional, traps, running)
+        if node.type != "command" or _first_word(node) not in (".", "source"):
+            return None
+        self.sourced = True
+        cmd = simple_command(node)
+        path = expand_path(cmd.words[1], self.value) if len(cmd.words) > 1 else None
+        sub = self.source(path, positional, traps, running) if path else None
+        return sub or _Path([], running, False, positional)
+
     def source_loop(
         self, node: Node, positional: tuple[str, ...] | None, traps: list[TrapInfo], running: list[Outcome]
     ) -> _Path | None:
@@ -577,6 +592,13 @@ class _Walker:
             if node.type in ("variable_assignment", "declaration_command"):
                 self.assign(node)
                 continue
+            sourced = self.sourcing(node, positional, traps, running)
+            if sourced is not None:
+                ended += sourced.ended_outcomes
+                if sourced.ended:
+                    return _Path(ended, [], True, sourced.positional)
+                running, positional = sourced.running, sourced.positional
+                continue
             if node.type == "command":
                 variants = self.variants(simple_command(node, node is not stmt))
                 if len(variants) > 1 and variants[0].name == "exec":
@@ -597,17 +619,9 @@ class _Walker:
                         return _Path([*ended, *execs], [], True, positional)
                 cmd = variants[0]
                 name = cmd.name
-                if name in ("source", "."):
-                    self.sourced = True
-                    path = expand_path(cmd.words[1], self.value) if len(cmd.words) > 1 else None
-                    sub = self.source(path, positional, traps, running) if path else None
-                    if sub is not None:
-                        ended += sub.ended_outcomes
-                        if sub.ended:
-                            return _Path(ended, [], True, sub.positional)
-                        running, positional = sub.running, sub.positional
-                    continue
-                if is_teardown(cmd.words) or (not background and daemonizes(cmd.words, self.read_config)):
+                if name not in _TRIVIAL and (
+                    is_teardown(cmd.words) or (not background and daemonizes(cmd.words, self.read_config))
+                ):
                     # The script stops the services it started (what it ran in the foreground
                     # before was a client of them, which returned: a sample run once), or starts
                     # a server that forks its daemon and returns at once (`nginx`): a start-up
@@ -743,17 +757,6 @@ class _Walker:
             if node.type in _LOOPS:
                 body = node.child_by_field_name("body")
                 if body is None:
-                    continue
-                sourced = (
-                    self.source_loop(node, positional, traps, running)
-                    if node.type == "for_statement"
-                    else None
-                )
-                if sourced is not None:
-                    ended += sourced.ended_outcomes
-                    if sourced.ended:
-                        return _Path(ended, [], True, sourced.positional)
-                    running, positional = sourced.running, sourced.positional
                     continue
                 if _endless(node):
                     # The shell reaches a loop that never ends only once the foreground command
@@ -1099,6 +1102,11 @@ def _test(text: str, first: str | None, variable: Callable[[str], str | None]) -
         equal = first == m.group(2)
         return equal if m.group(1) in ("=", "==") else not equal
     return None
+
+
+def _first_word(command: Node) -> str | None:
+    name = command.child_by_field_name("name")
+    return node_text(name) if name is not None else None
 
 
 def _first_command_name(node: Node) -> str | None:
