@@ -643,17 +643,17 @@ def _script_link(
             return [], None, pid1
         info = ScriptInfo(path, file_origin, None, None, problem, missing, interpreter)
         return [Link("script", argv, pid1, None, origin, script=info)], None, pid1
-    from sigcheck.shell.script import analyse_script
+    from sigcheck.shell.script import analyse_script, analyse_with_files
 
     env = tuple(sorted(resolver.config.env.items()))
     script_args = tuple(a.text for a in args[at + 1 :])
     analysis = analyse_script(text, script_args, env)
     sourced: tuple[tuple[str, FileOrigin], ...] = ()
     if analysis.wants_files:
-        # Only a script that reads a file (a source, a server's config) is analysed with the
-        # image's files, which are new for every lint and so miss the cache.
+        # Only a script that reads a file (a source, a server's config) is analysed again
+        # with the image's files.
         reader = SourcedFiles(resolver.files, resolver.config.workdir)
-        analysis = analyse_script(text, script_args, env, reader)
+        analysis = analyse_with_files(text, script_args, env, reader)
         sourced = tuple(reader.origins.items())
     started = _shebang_init(analysis.shebang) if interpreter is None else None
     before: list[Link] = []

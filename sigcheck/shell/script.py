@@ -51,6 +51,7 @@ __all__ = [
     "ScriptAnalysis",
     "TrapInfo",
     "analyse_script",
+    "analyse_with_files",
     "args_index",
     "branch_outcomes",
     "shebang_of",
@@ -1156,14 +1157,23 @@ def _substitute(words: tuple[str, ...], positional: tuple[str, ...] | None) -> t
 
 @lru_cache(maxsize=256)
 def analyse_script(
-    text: str,
-    args: tuple[str, ...] | None = None,
-    env: tuple[tuple[str, str], ...] | None = None,
-    files: SourceFiles | None = None,
+    text: str, args: tuple[str, ...] | None = None, env: tuple[tuple[str, str], ...] | None = None
 ) -> ScriptAnalysis:
     """Every path out of the script; `args` are its arguments when known (they decide
     `if [ "${1#-}" != "$1" ]; then set -- app "$@"; fi` and follow `shift`), `env` the
-    image's ENV (it decides `[ -n "$VAR" ]`), `files` the image's files (what it sources)."""
+    image's ENV (it decides `[ -n "$VAR" ]`). When it reads a file it was not given
+    (`wants_files`), `analyse_with_files` gives the answer with the image's files."""
+    return analyse_with_files(text, args, env, None)
+
+
+def analyse_with_files(
+    text: str,
+    args: tuple[str, ...] | None,
+    env: tuple[tuple[str, str], ...] | None,
+    files: SourceFiles | None,
+) -> ScriptAnalysis:
+    """As `analyse_script`, reading what the script sources (and a server's configuration)
+    from `files`. Not cached: the files are new for every lint, and a cache would keep them."""
     shebang, crlf = shebang_of(text)
     tree = parse_shell(text.replace("\r\n", "\n"))
     walker = _Walker(tree.root_node, args, env, files)
