@@ -3,7 +3,7 @@
 The README's Neovim 0.7 setup is taken from the README as it is (the Lua block after
 `<!-- neovim-0.7 -->`) and run with a driver that opens a Dockerfile, waits for
 Neovim's own diagnostics (its client converts the server's positions), asks for a
-hover and the code actions, and writes what it got as JSON. Skipped without `nvim`
+hover and the code actions, opens a Compose file, and writes what it got as JSON. Skipped without `nvim`
 (.ci/run installs Debian's neovim).
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import REPO
 from test_server import SCRIPT, SHELL_CMD, _project
+from test_server_deploy import COMPOSE
 
 pytestmark = [
     pytest.mark.lsp,
@@ -77,6 +78,12 @@ for _, answer in pairs(actions) do
     table.insert(result.actions, { title = action.title, edits = edits })
   end
 end
+vim.cmd("edit compose.yaml")  -- the same client, attached by the FileType autocommand
+local compose = vim.api.nvim_get_current_buf()
+vim.wait(60000, function() return #vim.diagnostic.get(compose) > 0 end, 50)
+result.compose_filetype = vim.bo[compose].filetype
+result.compose = diagnostics(compose)
+result.clients_total = #vim.lsp.get_active_clients()
 for _, client in pairs(vim.lsp.get_active_clients()) do client.stop() end
 vim.wait(10000, function() return #vim.lsp.get_active_clients() == 0 end, 50)
 finish(result)
@@ -94,6 +101,7 @@ def test_neovim_07_with_the_readmes_setup_shows_diagnostics_hover_and_the_fix(tm
     project = tmp_path / "project"
     project.mkdir()
     dockerfile, _script = _project(project)
+    (project / "compose.yaml").write_text(COMPOSE, encoding="utf-8")
     init = tmp_path / "init.lua"
     init.write_text(_readme_setup() + DRIVER, encoding="utf-8")
     result_file = tmp_path / "result.json"
@@ -133,5 +141,10 @@ def test_neovim_07_with_the_readmes_setup_shows_diagnostics_hover_and_the_fix(tm
     fixes = [a for a in result["actions"] if a["title"].startswith("Fix SIG102")]
     assert len(fixes) == 1
     assert fixes[0]["edits"][0]["newText"] in ('["/run.sh"]', "exec ")
+    assert result["compose_filetype"] == "yaml"
+    assert result["clients_total"] == 1
+    (wrapper,) = result["compose"]
+    assert wrapper["code"] == "SIG103"
+    assert (wrapper["lnum"], wrapper["col"]) == (5, 13)
     assert dockerfile.read_text(encoding="utf-8") == SHELL_CMD  # nothing applied, nothing written
     assert (project / "run.sh").read_text(encoding="utf-8") == SCRIPT
