@@ -221,3 +221,30 @@ def test_a_lone_cr_breaks_the_clients_lines_not_sigchecks() -> None:
         for line in range(1, len(lines) + 1):
             for column in range(1, len(lines.content(line)) + 2):
                 assert lines.from_client(*lines.to_client(line, column, encoding), encoding) == (line, column)
+
+
+def test_sigcheck_server_starts_without_the_command_line() -> None:
+    """`sigcheck server` (the console script and `python -m sigcheck`) goes straight to the
+    server: click and sigcheck.cli are never imported (~60 ms of its start). With any
+    other argument it is the CLI's."""
+    probe = (
+        "import atexit, sys\n"
+        "names = ('click', 'sigcheck.cli', 'pygls')\n"
+        "atexit.register(lambda: print(sorted(m for m in names if m in sys.modules)))\n"
+        "from sigcheck.__main__ import main\n"
+        "sys.argv = ['sigcheck'] + sys.argv[1:]\n"
+        "main()\n"
+    )
+    fast = subprocess.run(
+        [sys.executable, "-c", probe, "server"], stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
+    assert fast.stdout.strip() == "['pygls']"
+    assert fast.returncode == 1  # standard input ended without shutdown: LSP's exit code
+    other = subprocess.run(
+        [sys.executable, "-c", probe, "server", "--help"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    assert "Run the language server" in other.stdout
+    assert other.stdout.strip().endswith("['click', 'sigcheck.cli']")
