@@ -72,6 +72,23 @@ async def test_a_compose_buffer_publishes_its_own_and_the_dockerfiles_findings(
     assert _messages(client, dockerfile)[0].startswith("service web: ")
     assert client.diagnostics[dockerfile.as_uri()][0].range.start.line == 3
 
+    # The Dockerfile opened and edited, unsaved: the Compose lint read the disk copy, whose
+    # lines are not the buffer's, so only the Dockerfile's own lint (of the buffer) shows.
+    _open(client, dockerfile, "dockerfile")
+    _replace(client, dockerfile, 2, "# a new first line\n" + SHELL_CMD)
+    await _until(
+        lambda: (
+            [(d.range.start.line, d.message[:12]) for d in client.diagnostics[dockerfile.as_uri()]]
+            == [(4, "Shell-form C")]
+        ),
+        "only the buffer's own SIG102, one line lower",
+    )
+    _replace(client, dockerfile, 3, SHELL_CMD)  # as on disk again: the service's view is back
+    await _until(lambda: len(client.diagnostics[dockerfile.as_uri()]) == 2, "the service's SIG102 back")
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(dockerfile.as_uri()))
+    )
+
     # Edited, unsaved: the wrapper goes, node is PID 1 now (the next finding, no init).
     _replace(client, compose, 2, COMPOSE.replace("sh -c ", ""))
     await _codes_become(client, compose, ["SIG301"])
@@ -186,3 +203,39 @@ async def test_a_script_fix_offered_on_the_script_edits_the_script_from_the_dock
     fixed = _apply(script.read_text(encoding="utf-8"), fix.edit.changes[script.as_uri()])
     assert fixed.endswith("exec node server.js\n")
     assert SHELL_CMD in dockerfile.read_text(encoding="utf-8")
+
+
+# --- bad input, waited for ------------------------------------------------------------------------
+
+
+async def test_a_10_mb_paste_is_linted_and_one_past_the_limit_says_so(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """tests/test_server.py pastes 10 MB and replaces it at once; here each big buffer's own
+    result is waited for: a Dockerfile and a Compose file of 10 MB are linted to their last
+    line, one past the 10 MiB limit gets one diagnostic saying so."""
+    dockerfile, _script = _project(tmp_path)
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(COMPOSE, encoding="utf-8")
+    await _start(client, tmp_path)
+    _open(client, dockerfile, "dockerfile")
+    _open(client, compose, "yaml")
+    await _codes_become(client, compose, ["SIG103"])
+    filler = ("# " + "x" * 98 + "\n") * 100_000  # 10.1 MB, under 10 MiB
+    _replace(client, dockerfile, 2, "FROM debian:12\n" + filler + "CMD node a.js\n")
+    _replace(client, compose, 2, filler + COMPOSE)
+    await _until(
+        lambda: [d.range.start.line for d in client.diagnostics.get(dockerfile.as_uri(), ())] == [100_001],
+        "the shell-form CMD on the 10 MB Dockerfile's last line",
+    )
+    await _until(
+        lambda: [d.range.start.line for d in client.diagnostics.get(compose.as_uri(), ())] == [100_005],
+        "the compose command below 10 MB of comments",
+    )
+    too_big = "# " + "x" * (11 * 1024 * 1024) + "\n"
+    _replace(client, compose, 3, too_big + COMPOSE)
+    await _until(
+        lambda: any("larger than the limit" in m for m in _messages(client, compose)), "the size diagnostic"
+    )
+    _replace(client, compose, 4, COMPOSE)
+    await _codes_become(client, compose, ["SIG103"])

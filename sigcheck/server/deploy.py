@@ -5,7 +5,8 @@ The YAML is recognised by its content as `sigcheck .` recognises it
 diagnostics, no error. The lint is `deploy_lint`'s, on the unsaved buffer of the
 YAML file; the Dockerfiles its services build (and their entry scripts) are read
 from disk, as `sigcheck compose.yaml` reads them, and a finding in one is shown on
-that file's URI, its range computed on the text the lint read.
+that file's URI, its range computed on the text the lint read; not while that
+file's open buffer differs from the disk (the lines would be another text's).
 """
 
 # No `from __future__ import annotations` here: engine's NamedTuples are built from it.
@@ -67,6 +68,7 @@ def run_yaml_lint(job: LintJob) -> LintOutcome:
     reports, reads = _reports(job)
     entries: dict[str, list[Entry]] = {job.file: []}
     lines: dict[str, TextLines] = {job.file: own}
+    stale: set[str] = set()
     for report in reports:
         if report.error is not None:
             match = _LINE.search(report.error)
@@ -76,6 +78,11 @@ def run_yaml_lint(job: LintJob) -> LintOutcome:
             file = job.file if finding.path == job.path else os.path.realpath(finding.path)
             if file not in lines:
                 lines[file] = TextLines(_text_of(file, from_disk, texts))
+            if file in job.overlay and job.overlay[file] != texts[file]:
+                # Its buffer has unsaved changes: lines of the disk copy would point at other
+                # text there. Its own lint shows the buffer; this comes back when it is saved.
+                stale.add(file)
+                continue
             diagnostic = to_diagnostic(finding, lines[file], job.encoding, job.threshold)
             entries.setdefault(file, []).append(Entry(finding, diagnostic))
-    return LintOutcome(job, entries, reads | frozenset(entries) - {job.file}, None, texts)
+    return LintOutcome(job, entries, reads | (frozenset(entries) | stale) - {job.file}, None, texts)
