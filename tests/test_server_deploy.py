@@ -19,6 +19,7 @@ from test_server import (
     _codes_become,
     _hover,
     _open,
+    _opened_project,
     _project,
     _replace,
     _start,
@@ -192,9 +193,7 @@ async def test_a_script_fix_offered_on_the_script_edits_the_script_from_the_dock
     client: LanguageClient, tmp_path: Path
 ) -> None:
     """The script is not open: its quick fix still edits it, by its URI, from its disk text."""
-    dockerfile, script = _project(tmp_path)
-    await _start(client, tmp_path)
-    _open(client, dockerfile, "dockerfile")
+    dockerfile, script = await _opened_project(client, tmp_path)
     await _codes_become(client, script, ["SIG201"])
     (fix,) = [a for a in await _actions(client, script, 3) if a.title.startswith("Fix SIG201")]
     assert fix.edit is not None
