@@ -103,6 +103,32 @@ async def test_a_compose_buffer_publishes_its_own_and_the_dockerfiles_findings(
     await _codes_become(client, script, [])
 
 
+async def test_an_override_file_created_on_disk_relints_the_open_compose_file(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    _project(tmp_path)
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(COMPOSE, encoding="utf-8")
+    await _start(client, tmp_path)
+    _open(client, compose, "yaml")
+    await _codes_become(client, compose, ["SIG103"])
+    override = tmp_path / "compose.override.yaml"
+    override.write_text('services:\n  worker:\n    command: ["node", "worker.js"]\n', encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams([types.FileEvent(override.as_uri(), types.FileChangeType.Created)])
+    )
+    # Merged as Compose merges it: the override's command wins, and its finding is its own.
+    await _codes_become(client, compose, [])
+    await _codes_become(client, override, ["SIG301"])
+    assert client.diagnostics[override.as_uri()][0].range.start == types.Position(2, 13)
+    override.unlink()
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams([types.FileEvent(override.as_uri(), types.FileChangeType.Deleted)])
+    )
+    await _codes_become(client, compose, ["SIG103"])
+    await _codes_become(client, override, [])
+
+
 async def test_a_kubernetes_manifest_is_recognised_by_content(client: LanguageClient, tmp_path: Path) -> None:
     manifest = tmp_path / "api.yaml"
     manifest.write_text(MANIFEST, encoding="utf-8")

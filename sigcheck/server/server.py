@@ -67,6 +67,8 @@ WATCHED = (
     "**/Containerfile.*",
     "**/*.containerfile",
     "**/*.sh",
+    "**/*.yml",  # a Compose file's override and extends files, read from disk
+    "**/*.yaml",
     "**/pyproject.toml",
     "**/.sigcheck.toml",
 )
@@ -510,12 +512,19 @@ class SigcheckServer(LanguageServer):
                     task.add_done_callback(self.tasks.discard)
             if real not in self.open:  # an open buffer wins over the disk
                 relint.update(self.readers(real))
+                if is_yaml_name(name):  # maybe a new override file that Compose merges
+                    relint.update(self.yaml_beside(real))
         if config_changed:
             self.resolved.clear()
             relint.update(self.active())
         for dockerfile in relint:
             if self.is_active(dockerfile):
                 self.schedule(dockerfile)
+
+    def yaml_beside(self, file: str) -> list[str]:
+        """The open YAML files in `file`'s directory: Compose merges the override files there."""
+        directory = os.path.dirname(file)
+        return [f for f, d in self.open.items() if d.kind == "yaml" and os.path.dirname(f) == directory]
 
     # --- requests ------------------------------------------------------------------------
 
