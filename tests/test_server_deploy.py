@@ -71,7 +71,14 @@ async def test_a_compose_buffer_publishes_its_own_and_the_dockerfiles_findings(
     await _codes_become(client, dockerfile, ["SIG102"])
     await _codes_become(client, script, ["SIG201"])
     assert _messages(client, dockerfile)[0].startswith("service web: ")
-    assert client.diagnostics[dockerfile.as_uri()][0].range.start.line == 3
+    (reached,) = client.diagnostics[dockerfile.as_uri()]
+    assert reached.range.start.line == 3
+    # Linked to the service that runs it, as a script's finding is to its Dockerfile's CMD.
+    assert reached.related_information is not None
+    (service,) = reached.related_information
+    assert service.location.uri == compose.as_uri()
+    assert service.location.range.start.line == 1  # `web:`
+    assert service.message == "service web in compose.yaml runs this"
 
     # The Dockerfile opened and edited, unsaved: the Compose lint read the disk copy, whose
     # lines are not the buffer's, so only the Dockerfile's own lint (of the buffer) shows.

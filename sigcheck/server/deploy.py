@@ -13,11 +13,15 @@ file's open buffer differs from the disk (the lines would be another text's).
 
 import os
 import re
+from typing import NamedTuple
+
+from lsprotocol import types
 
 from sigcheck.findings import FileReport
-from sigcheck.server.diagnostics import problem_diagnostic, to_diagnostic
-from sigcheck.server.engine import Entry, LintJob, LintOutcome, _text_of
+from sigcheck.server.diagnostics import lsp_range, problem_diagnostic, to_diagnostic
+from sigcheck.server.engine import Entry, LintJob, LintOutcome, _text_of, _uri
 from sigcheck.server.positions import TextLines
+from sigcheck.span import Span
 
 __all__ = ["YAML_LANGUAGES", "is_yaml_name", "run_yaml_lint"]
 
@@ -29,34 +33,53 @@ def is_yaml_name(path: str) -> bool:
     return path.endswith((".yml", ".yaml"))
 
 
-def _reports(job: LintJob) -> tuple[list[FileReport], frozenset[str]]:
+class _Compose(NamedTuple):
+    reads: frozenset[str]
+    services: dict[str, Span]  # "service NAME" (the label its findings start with) -> its key
+
+
+def _reports(job: LintJob) -> tuple[list[FileReport], _Compose]:
     from sigcheck.deploy_lint import lint_compose, lint_manifests
     from sigcheck.load.manifests import classify_yaml
 
     kind = classify_yaml(job.path, job.text)
     if kind is None:
-        return [], frozenset()
+        return [], _Compose(frozenset(), {})
     if kind == "kubernetes":
-        return lint_manifests(job.path, job.text, job.options), frozenset()
+        return lint_manifests(job.path, job.text, job.options), _Compose(frozenset(), {})
     texts = {job.path: job.text}
-    return lint_compose([job.path], job.options, texts=texts), _compose_reads(job, texts)
+    return lint_compose([job.path], job.options, texts=texts), _compose(job, texts)
 
 
-def _compose_reads(job: LintJob, texts: dict[str, str]) -> frozenset[str]:
-    """The files the services build from and the merged YAML files: a change to one on
-    disk re-lints the open Compose file (`didChangeWatchedFiles`)."""
+def _compose(job: LintJob, texts: dict[str, str]) -> _Compose:
+    """The files the services build from and the merged YAML files (a change to one on
+    disk re-lints the open Compose file), and where each service is named."""
     from sigcheck.load.compose import load_compose
 
     try:
         project = load_compose([job.path], texts=texts)
     except Exception:  # the lint reported it already
-        return frozenset()
+        return _Compose(frozenset(), {})
     files = {os.path.realpath(path) for path in project.files}
     for service in project.services:
         build = service.build
         if build is not None and build.dockerfile and not build.remote and not build.outside_root:
             files.add(os.path.realpath(build.dockerfile))
-    return frozenset(files)
+    services = {f"service {s.name}": s.span for s in project.services if s.span.path == job.path}
+    return _Compose(frozenset(files), services)
+
+
+def _service_link(
+    message: str, compose: _Compose, job: LintJob, own: TextLines
+) -> list[types.DiagnosticRelatedInformation]:
+    """A Dockerfile or script finding a service reaches links to that service's key."""
+    label, _, _ = message.partition(": ")
+    span = compose.services.get(label)
+    if span is None:
+        return []
+    where = lsp_range(own, span.line, span.column, span.end_line, span.end_column, job.encoding)
+    text = f"{label} in {os.path.basename(job.path)} runs this"
+    return [types.DiagnosticRelatedInformation(types.Location(_uri(job.file, job), where), text)]
 
 
 def run_yaml_lint(job: LintJob) -> LintOutcome:
@@ -65,7 +88,7 @@ def run_yaml_lint(job: LintJob) -> LintOutcome:
     own = TextLines(job.text)
     texts: dict[str, str] = {job.file: job.text}
     from_disk = job._replace(overlay={})  # what deploy_lint read of the other files
-    reports, reads = _reports(job)
+    reports, compose = _reports(job)
     entries: dict[str, list[Entry]] = {job.file: []}
     lines: dict[str, TextLines] = {job.file: own}
     stale: set[str] = set()
@@ -83,6 +106,8 @@ def run_yaml_lint(job: LintJob) -> LintOutcome:
                 # text there. Its own lint shows the buffer; this comes back when it is saved.
                 stale.add(file)
                 continue
-            diagnostic = to_diagnostic(finding, lines[file], job.encoding, job.threshold)
+            related = _service_link(finding.message, compose, job, own) if file != job.file else None
+            diagnostic = to_diagnostic(finding, lines[file], job.encoding, job.threshold, related)
             entries.setdefault(file, []).append(Entry(finding, diagnostic))
-    return LintOutcome(job, entries, reads | (frozenset(entries) | stale) - {job.file}, None, texts)
+    reads = compose.reads | (frozenset(entries) | stale) - {job.file}
+    return LintOutcome(job, entries, reads, None, texts)

@@ -11,7 +11,9 @@ result whose generation is no longer the newest is dropped (a newer text is on
 its way), so the editor never sees diagnostics of an older version.
 
 Which Dockerfiles are linted: the open ones, and those that read an open entry
-script (from what their last lint read). Their diagnostics are published for
+script (from what their last lint read). An open YAML file is linted the same way
+(`deploy`: a Compose file or manifest, else silence); its "reads" are the
+Dockerfiles its services build and the files Compose merges. Their diagnostics are published for
 the Dockerfile and for every entry script they run, each on its own URI; a
 script run by two Dockerfiles gets both sets.
 
