@@ -125,13 +125,18 @@ def _service(service: "ComposeService", main: str, options: LintOptions) -> File
             build.span.path, error=f"{label}: {why} is not read ({build.span.path}:{build.span.line})"
         )
     dockerfile = _display(build.dockerfile)
-    text = read_text(build.dockerfile, options.max_bytes)
-    result = lint_source(
-        text,
-        dockerfile,
-        options._replace(target=build.target, context=build.context),
-        runtime=runtime,
-    )
+    try:
+        text = read_text(build.dockerfile, options.max_bytes)
+        result = lint_source(
+            text,
+            dockerfile,
+            options._replace(target=build.target, context=build.context),
+            runtime=runtime,
+        )
+    except Exception as exc:
+        # In the Compose file's report, which names the file but not the service nor the
+        # Dockerfile: "no such file" alone leaves the user guessing which build it was.
+        return FileReport(main, error=f"{label}: {dockerfile}: {error_text(exc, options)}")
     report = FileReport(dockerfile, findings=_labelled(result.findings, label), lines=result.lines)
     report.sources = result.sources
     return report
