@@ -40,7 +40,7 @@ from sigcheck.span import Span
 if TYPE_CHECKING:
     from sigcheck.load.compose import ComposeService
 
-__all__ = ["lint_compose", "lint_manifests", "lint_yaml_input"]
+__all__ = ["hook_file", "is_deployment_file", "lint_compose", "lint_manifests", "lint_yaml_input"]
 
 # SIG001 (an ignore comment that silenced nothing) is about the Dockerfile as a whole:
 # a service that overrides its CMD would make every ignore of the CMD look unused.
@@ -81,6 +81,23 @@ def is_deployment_file(path: str, max_bytes: int) -> bool:
         return classify_yaml(path, read_text(path, max_bytes)) is not None
     except (LoadError, OSError):
         return True  # unreadable: linting it says why
+
+
+def hook_file(path: str, max_bytes: int) -> str | None:
+    """For a hook that passes every changed YAML file (pre-commit's `--skip-other-yaml`):
+    the file to lint for `path`, or None to skip it silently, as directory discovery does.
+    An override file stands for the Compose file beside it, which merges it; alone it
+    is no project (Compose never runs one without its base file)."""
+    from sigcheck.load.manifests import COMPOSE_FILE_NAMES, is_override_file_name
+
+    if not is_override_file_name(path):
+        return path if is_deployment_file(path, max_bytes) else None
+    directory = os.path.dirname(path)
+    for name in COMPOSE_FILE_NAMES:
+        base = os.path.join(directory, name)
+        if os.path.isfile(base):
+            return base
+    return None
 
 
 def lint_compose(
