@@ -151,6 +151,10 @@ def main() -> None:
     )
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--start", type=int, default=0, help="first input number (split a long run over processes)"
+    )
+    parser.add_argument("--progress", type=int, default=0, metavar="N", help="print a line every N inputs")
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--lint", action="store_true", help="fuzz the whole lint, not only the loaders")
     parser.add_argument("--cli-every", type=int, default=20, metavar="N", help="with --lint")
@@ -167,7 +171,9 @@ def _run(args: argparse.Namespace, project: Path) -> None:
     failures: dict[str, tuple[int, str, str]] = {}
     loaded = refused = 0
     start = time.perf_counter()
-    for number in range(args.examples):
+    for number in range(args.start, args.start + args.examples):
+        if args.progress and number > args.start and (number - args.start) % args.progress == 0:
+            print(f"{number - args.start} inputs, {len(failures)} failures", flush=True)
         seed = args.seed * 1_000_003 + number
         rng = random.Random(seed)
         kind, text = _shape(rng) if rng.random() < 0.1 else yaml_input(rng)
