@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from runtime import CONTAINER_ENV, run_as_pid1, unavailable_reason
+from runtime import CONTAINER_ENV, NOHANDLER_SOURCE, run_as_pid1, unavailable_reason
 
 from sigcheck.deploy_lint import lint_manifests
 from sigcheck.lint import LintOptions
@@ -47,21 +47,6 @@ pytestmark = pytest.mark.runtime
 
 GRACE = 2.0  # seconds: "at once" is well inside it; ignoring it means outliving it
 POLL = 0.005
-
-# A handler-less app: Python installs only its SIGINT handler, and SIGTERM is what the
-# kubelet asks the runtime to send. Logs `ready pid=N ppid=M` with its pid in the namespace.
-APP_SOURCE = '''\
-"""exporter: no signal handling at all (written by tests/test_runtime_deploy.py)."""
-import os
-import sys
-import time
-
-log = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-os.write(log, ("ready pid=%d ppid=%d\\n" % (os.getpid(), os.getppid())).encode())
-deadline = time.monotonic() + 60  # never outlive a broken test
-while time.monotonic() < deadline:
-    time.sleep(0.01)
-'''
 
 # What the pause container does, no more: sit as PID 1, reap what is reparented to it,
 # exit on SIGTERM or SIGINT (a handler, so the kernel delivers them to PID 1).
@@ -188,7 +173,7 @@ def _pod(tmp_path: Path) -> Iterator[tuple[int, Joined]]:
     process started by runc in a shared namespace)."""
     pause, app = tmp_path / "pause.py", tmp_path / "exporter.py"
     pause.write_text(PAUSE_SOURCE)
-    app.write_text(APP_SOURCE)
+    app.write_text(NOHANDLER_SOURCE)
     pause_log, app_log = tmp_path / "pause.log", tmp_path / "app.log"
     unshare = subprocess.Popen(
         [
@@ -260,7 +245,7 @@ def test_shared_namespace_the_app_is_not_pid1_and_dies_on_sigterm(tmp_path: Path
 def test_the_same_app_as_pid1_ignores_sigterm(tmp_path: Path) -> None:
     app_is_pid1, stops, sig301 = _verdict(shared=False)
     app = tmp_path / "exporter.py"
-    app.write_text(APP_SOURCE)
+    app.write_text(NOHANDLER_SOURCE)
     outcome = run_as_pid1([_python(), str(app), str(tmp_path / "app.log")], tmp_path / "app.log", grace=GRACE)
     assert outcome.ready, outcome.describe()
     assert outcome.sent == "SIGTERM", outcome.describe()
