@@ -245,6 +245,14 @@ def _sarif(reports: list[FileReport]) -> int:
     return len(reports)
 
 
+def _measure(label: str, function: Callable[[], int], runs: int, unit: str) -> None:
+    median, best, cpu, count = _runs(function, runs)
+    print(
+        f"{label}: {median * 1000:.1f} ms median, {best * 1000:.1f} ms min, "
+        f"{cpu * 1000:.1f} ms CPU min ({count} {unit})"
+    )
+
+
 def _import_ms(code: str, module: str, runs: int) -> tuple[float, float]:
     """Cumulative -X importtime of `module` when `code` runs after importing the CLI."""
     values = []
@@ -278,47 +286,31 @@ def main() -> None:
             project = load_compose([path], {"DATABASE_URL": "postgres://db"})
             return len([service_runtime(service) for service in project.services])
 
-        median, best, cpu, count = _runs(compose, args.runs)
-        print(
-            f"compose, 50 services + override: {median * 1000:.1f} ms median, "
-            f"{best * 1000:.1f} ms min, {cpu * 1000:.1f} ms CPU min ({count} services)"
-        )
-
-        def compose_lint() -> int:
-            return _reported(lint_input(path, LintOptions()))
-
-        median, best, cpu, count = _runs(compose_lint, args.runs)
-        print(
-            f"compose, whole lint + text report: {median * 1000:.1f} ms median, "
-            f"{best * 1000:.1f} ms min, {cpu * 1000:.1f} ms CPU min ({count} findings)"
+        _measure("compose, 50 services + override", compose, args.runs, "services")
+        _measure(
+            "compose, whole lint + text report",
+            lambda: _reported(lint_input(path, LintOptions())),
+            args.runs,
+            "findings",
         )
         reports = lint_input(path, LintOptions())
-        median, best, cpu, count = _runs(lambda: _sarif(reports), args.runs)
-        print(f"compose, SARIF report alone: {median * 1000:.1f} ms median, {cpu * 1000:.1f} ms CPU min")
+        _measure("compose, SARIF report alone", lambda: _sarif(reports), args.runs, "reports")
 
     stream = manifest_stream()
+    size = len(stream.encode()) / 1024
 
     def manifests() -> int:
         return len([container_runtime(c) for c in load_manifests(stream, "stream.yaml")])
 
-    median, best, cpu, count = _runs(manifests, args.runs)
-    size = len(stream.encode()) / 1024
-    print(
-        f"manifests, 200 documents ({size:.0f} KiB): {median * 1000:.1f} ms median, "
-        f"{best * 1000:.1f} ms min, {cpu * 1000:.1f} ms CPU min ({count} containers)"
-    )
-
+    _measure(f"manifests, 200 documents ({size:.0f} KiB)", manifests, args.runs, "containers")
     with tempfile.TemporaryDirectory() as tmp:
         stream_path = os.path.join(tmp, "stream.yaml")
         Path(stream_path).write_text(stream)
-
-        def manifests_lint() -> int:
-            return _reported(lint_input(stream_path, LintOptions()))
-
-        median, best, cpu, count = _runs(manifests_lint, args.runs)
-        print(
-            f"manifests, whole lint + text report: {median * 1000:.1f} ms median, "
-            f"{best * 1000:.1f} ms min, {cpu * 1000:.1f} ms CPU min ({count} findings)"
+        _measure(
+            "manifests, whole lint + text report",
+            lambda: _reported(lint_input(stream_path, LintOptions())),
+            args.runs,
+            "findings",
         )
 
     median, best = _import_ms("import yaml", "yaml", args.import_runs)
