@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -70,7 +71,9 @@ def _lines(path: str, cache: dict[str, int], texts: dict[str, str]) -> int:
     return cache[path]
 
 
-def report_problem(reports: list[FileReport], yaml_path: str, text: str, root: Path) -> str | None:
+def report_problem(
+    reports: list[FileReport], yaml_path: str, text: str, root: Path, formats: Iterable[str] = FORMATS
+) -> str | None:
     """What breaks the properties in these reports, or None."""
     inside = str(root) + os.sep
     counts: dict[str, int] = {}
@@ -99,7 +102,7 @@ def report_problem(reports: list[FileReport], yaml_path: str, text: str, root: P
             lines = _lines(where, counts, texts)
             if not 1 <= finding.line <= finding.end_line <= lines or finding.column < 1:
                 return f"finding outside {finding.path} ({lines} lines): {finding}"
-    for fmt in FORMATS:
+    for fmt in formats:
         out = io.StringIO()
         render(fmt, reports, out, False, 0.0)
         if fmt in FORMATS_JSON:
@@ -107,16 +110,17 @@ def report_problem(reports: list[FileReport], yaml_path: str, text: str, root: P
     return None
 
 
-def check_lint(kind: str, text: str, root: Path) -> str | None:
-    """Lint one generated input (the text as an overlay: nothing is written) and report
-    the first broken property, or None. Exceptions propagate: they are the failures."""
+def check_lint(kind: str, text: str, root: Path, formats: Iterable[str] = FORMATS) -> str | None:
+    """Lint one generated input (the text as an overlay: nothing is written), render it in
+    `formats`, and report the first broken property, or None. Exceptions propagate: they
+    are the failures."""
     if kind == "compose":
         path = str(root / COMPOSE_NAME)
         reports = lint_compose([path], OPTIONS, texts={path: text})
     else:
         path = str(root / MANIFEST_NAME)
         reports = lint_manifests(path, text, OPTIONS)
-    return report_problem(reports, path, text, root)
+    return report_problem(reports, path, text, root, formats)
 
 
 def check_cli(kind: str, text: str, root: Path, fmt: str) -> str | None:

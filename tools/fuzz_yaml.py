@@ -21,7 +21,7 @@ With `--lint`, the properties of tests/deploy_fuzz.py instead: each input goes
 through `lint_compose` / `lint_manifests` against a small project written to a
 temporary directory (its `build:` contexts), every output format is rendered, and
 one input in `--cli-every` is written to disk and linted by the CLI entry, the
-formats in turn.
+formats in turn; `--sarif-every N` renders the SARIF report for one input in N only.
 
 Prints the number of inputs, the time taken, how many loaded and how many were
 refused, and every distinct failure (one per exception site) with its seed and
@@ -158,6 +158,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--lint", action="store_true", help="fuzz the whole lint, not only the loaders")
     parser.add_argument("--cli-every", type=int, default=20, metavar="N", help="with --lint")
+    # SARIF carries every rule's page (~400 KB, ~10 ms to build), whatever the input: the
+    # long run renders it for one input in N (and through the CLI in turn) to fit its time.
+    parser.add_argument("--sarif-every", type=int, default=1, metavar="N", help="with --lint")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sigcheck-fuzz-") as tmp:
         project = Path(tmp).resolve()
@@ -168,6 +171,7 @@ def main() -> None:
 
 def _run(args: argparse.Namespace, project: Path) -> None:
     formats = itertools.cycle(FORMATS)
+    without_sarif = [fmt for fmt in FORMATS if fmt != "sarif"]
     failures: dict[str, tuple[int, str, str]] = {}
     loaded = refused = 0
     start = time.perf_counter()
@@ -183,7 +187,8 @@ def _run(args: argparse.Namespace, project: Path) -> None:
                 if not args.lint:
                     problem, was_refused = check(kind, text)
                 else:
-                    problem = check_lint(kind, text, project)
+                    sarif = args.sarif_every > 0 and number % args.sarif_every == 0
+                    problem = check_lint(kind, text, project, FORMATS if sarif else without_sarif)
                     if problem is None and args.cli_every > 0 and number % args.cli_every == 0:
                         problem = check_cli(kind, text, project, next(formats))
         except InputTimeout as exc:
