@@ -40,7 +40,14 @@ from sigcheck.span import Span
 if TYPE_CHECKING:
     from sigcheck.load.compose import ComposeService
 
-__all__ = ["lint_compose", "lint_manifests", "lint_yaml_input", "merge_reached"]
+__all__ = [
+    "hook_file",
+    "is_deployment_file",
+    "lint_compose",
+    "lint_manifests",
+    "lint_yaml_input",
+    "merge_reached",
+]
 
 # SIG001 (an ignore comment that silenced nothing) is about the Dockerfile as a whole:
 # a service that overrides its CMD would make every ignore of the CMD look unused.
@@ -81,6 +88,23 @@ def is_deployment_file(path: str, max_bytes: int) -> bool:
         return classify_yaml(path, read_text(path, max_bytes)) is not None
     except (LoadError, OSError):
         return True  # unreadable: linting it says why
+
+
+def hook_file(path: str, max_bytes: int) -> str | None:
+    """For a hook that passes every changed YAML file (pre-commit's `--skip-other-yaml`):
+    the file to lint for `path`, or None to skip it silently, as directory discovery does.
+    An override file stands for the Compose file beside it, which merges it; alone it
+    is no project (Compose never runs one without its base file)."""
+    from sigcheck.load.manifests import COMPOSE_FILE_NAMES, is_override_file_name
+
+    if not is_override_file_name(path):
+        return path if is_deployment_file(path, max_bytes) else None
+    directory = os.path.dirname(path)
+    for name in COMPOSE_FILE_NAMES:
+        base = os.path.join(directory, name)
+        if os.path.isfile(base):
+            return base
+    return None
 
 
 def lint_compose(
@@ -126,13 +150,18 @@ def _service(service: "ComposeService", main: str, options: LintOptions, said: s
             build.span.path, error=f"{label}: {why} is not read ({build.span.path}:{build.span.line})"
         )
     dockerfile = _display(build.dockerfile)
-    text = read_text(build.dockerfile, options.max_bytes)
-    result = lint_source(
-        text,
-        dockerfile,
-        options._replace(target=build.target, context=build.context),
-        runtime=runtime,
-    )
+    try:
+        text = read_text(build.dockerfile, options.max_bytes)
+        result = lint_source(
+            text,
+            dockerfile,
+            options._replace(target=build.target, context=build.context),
+            runtime=runtime,
+        )
+    except Exception as exc:
+        # In the Compose file's report, which names the file but not the service nor the
+        # Dockerfile: "no such file" alone leaves the user guessing which build it was.
+        return FileReport(main, error=f"{label}: {dockerfile}: {error_text(exc, options)}")
     report = FileReport(dockerfile, findings=_labelled(result.findings, label), lines=result.lines)
     report.sources = result.sources
     return report
