@@ -1,4 +1,5 @@
-"""Loading Compose files and Kubernetes manifests: time beyond start-up, and PyYAML's import cost.
+"""Compose files and Kubernetes manifests: load and whole-lint time beyond start-up, and
+PyYAML's import cost.
 
 Usage: python bench/manifests.py [--runs N] [--big]
 
@@ -8,6 +9,11 @@ Usage: python bench/manifests.py [--runs N] [--big]
 - a 200-document manifest stream (Deployments, StatefulSets, Jobs, CronJobs with
   init containers, sidecars, preStop hooks, `$(VAR)` references, Services):
   `load_manifests` plus `container_runtime` for every container;
+- the whole lint of each (what `sigcheck FILE` does after start-up): `lint_input`
+  on the file (read, recognise by content, load, chain, rules, regrouping) and the
+  text report rendered to memory; and, apart, what rendering the SARIF report instead costs. The
+  Compose project's `build:` contexts hold a two-stage Dockerfile and an entry
+  script, so each built service is a Dockerfile lint too;
 - the import cost, in a fresh interpreter each run with sigcheck's CLI already
   imported (what a YAML lint adds): PyYAML alone, and sigcheck's YAML loaders
   with it;
@@ -15,12 +21,13 @@ Usage: python bench/manifests.py [--runs N] [--big]
 
 Prints medians and minima of `--runs` in-process runs (the first, warm-up run is
 not counted). The issue's target: under 100 ms beyond start-up for either input,
-the later lint included; these figures are the loader's part.
+the whole lint included.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import statistics
@@ -34,8 +41,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sigcheck.findings import FileReport  # noqa: E402
+from sigcheck.lint import LintOptions, lint_input  # noqa: E402
 from sigcheck.load.compose import load_compose, service_runtime  # noqa: E402
 from sigcheck.load.kubernetes import container_runtime, load_manifests  # noqa: E402
+from sigcheck.report import render  # noqa: E402
 
 COMPOSE_HEAD = """\
 x-defaults: &defaults
@@ -163,8 +173,29 @@ spec:
 """
 
 
+# Each `web{i}` service builds this (its `target: prod`), with an entry script to read.
+WEB_DOCKERFILE = """\
+FROM python:3.12-slim AS base
+RUN pip install gunicorn flask
+FROM base AS prod
+WORKDIR /app
+COPY app.py entrypoint.sh /app/
+ENTRYPOINT ["/app/entrypoint.sh"]
+CMD gunicorn app:wsgi --bind 0.0.0.0:80
+"""
+# No `exec`: one SIG201 finding per built service, so the reports have something to render.
+WEB_ENTRYPOINT = "#!/bin/sh\nset -e\necho migrating\npython -m app.migrate\ngunicorn app:wsgi --bind :80\n"
+WEB_APP = "from flask import Flask\nwsgi = Flask(__name__)\n"
+
+
 def compose_project(directory: str, services: int = 50) -> str:
     body = "".join(SERVICE_TEMPLATES[i % 3].format(i=i, j=i - i % 3) for i in range(services))
+    for i in range(0, services, 3):
+        context = Path(directory, "services", f"web{i}")
+        context.mkdir(parents=True, exist_ok=True)
+        (context / "Dockerfile").write_text(WEB_DOCKERFILE)
+        (context / "entrypoint.sh").write_text(WEB_ENTRYPOINT)
+        (context / "app.py").write_text(WEB_APP)
     path = os.path.join(directory, "compose.yaml")
     Path(path).write_text(COMPOSE_HEAD + "services:\n" + body)
     Path(directory, "compose.override.yaml").write_text(OVERRIDE)
@@ -200,6 +231,28 @@ def _runs(function: Callable[[], int], runs: int) -> tuple[float, float, float, 
     return statistics.median(walls), min(walls), min(cpus), count
 
 
+def _reported(reports: list[FileReport]) -> int:
+    """Render what the CLI prints by default (the text report); the number of findings."""
+    render("text", reports, io.StringIO(), False, 0.0)
+    if any(report.error for report in reports):
+        raise SystemExit(f"the benchmark input does not lint: {[r.error for r in reports if r.error]}")
+    return sum(len(report.findings) for report in reports)
+
+
+def _sarif(reports: list[FileReport]) -> int:
+    """The SARIF report instead: every rule's page goes into it, a cost per run, not per file."""
+    render("sarif", reports, io.StringIO(), False, 0.0)
+    return len(reports)
+
+
+def _measure(label: str, function: Callable[[], int], runs: int, unit: str) -> None:
+    median, best, cpu, count = _runs(function, runs)
+    print(
+        f"{label}: {median * 1000:.1f} ms median, {best * 1000:.1f} ms min, "
+        f"{cpu * 1000:.1f} ms CPU min ({count} {unit})"
+    )
+
+
 def _import_ms(code: str, module: str, runs: int) -> tuple[float, float]:
     """Cumulative -X importtime of `module` when `code` runs after importing the CLI."""
     values = []
@@ -233,23 +286,32 @@ def main() -> None:
             project = load_compose([path], {"DATABASE_URL": "postgres://db"})
             return len([service_runtime(service) for service in project.services])
 
-        median, best, cpu, count = _runs(compose, args.runs)
-        print(
-            f"compose, 50 services + override: {median * 1000:.1f} ms median, "
-            f"{best * 1000:.1f} ms min, {cpu * 1000:.1f} ms CPU min ({count} services)"
+        _measure("compose, 50 services + override", compose, args.runs, "services")
+        _measure(
+            "compose, whole lint + text report",
+            lambda: _reported(lint_input(path, LintOptions())),
+            args.runs,
+            "findings",
         )
+        reports = lint_input(path, LintOptions())
+        _measure("compose, SARIF report alone", lambda: _sarif(reports), args.runs, "reports")
 
     stream = manifest_stream()
+    size = len(stream.encode()) / 1024
 
     def manifests() -> int:
         return len([container_runtime(c) for c in load_manifests(stream, "stream.yaml")])
 
-    median, best, cpu, count = _runs(manifests, args.runs)
-    size = len(stream.encode()) / 1024
-    print(
-        f"manifests, 200 documents ({size:.0f} KiB): {median * 1000:.1f} ms median, "
-        f"{best * 1000:.1f} ms min, {cpu * 1000:.1f} ms CPU min ({count} containers)"
-    )
+    _measure(f"manifests, 200 documents ({size:.0f} KiB)", manifests, args.runs, "containers")
+    with tempfile.TemporaryDirectory() as tmp:
+        stream_path = os.path.join(tmp, "stream.yaml")
+        Path(stream_path).write_text(stream)
+        _measure(
+            "manifests, whole lint + text report",
+            lambda: _reported(lint_input(stream_path, LintOptions())),
+            args.runs,
+            "findings",
+        )
 
     median, best = _import_ms("import yaml", "yaml", args.import_runs)
     print(f"import yaml after the CLI: {median:.1f} ms median, {best:.1f} ms min")

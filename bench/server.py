@@ -53,10 +53,10 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 class Client:
     """Just enough of an LSP client: requests, notifications, and waiting for diagnostics."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, command: list[str] | None = None) -> None:
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sigcheck", "server"],
+            command or [sys.executable, "-m", "sigcheck", "server"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -135,10 +135,13 @@ class Client:
                     return int(line.split()[1])
         return 0
 
-    def close(self) -> None:
+    def close(self) -> float:
+        """Shut down; the process's CPU time (user + system), in seconds."""
         self.request("shutdown", None)
         self.notify("exit", None)
-        self.process.wait(timeout=30)
+        _, status, usage = os.wait4(self.process.pid, 0)
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        return usage.ru_utime + usage.ru_stime
 
 
 def _project(root: str) -> str:
@@ -153,9 +156,9 @@ def _project(root: str) -> str:
     return dockerfile
 
 
-def first_diagnostics(tmp: str, runs: int) -> tuple[float, float, float]:
+def first_diagnostics(tmp: str, runs: int) -> tuple[float, float, float, float]:
     dockerfile = _project(os.path.join(tmp, "first"))
-    totals, after_open, initialize = [], [], []
+    totals, after_open, initialize, after_initialize = [], [], [], []
     for _ in range(runs):
         client = Client(os.path.dirname(dockerfile))
         opened = time.perf_counter()
@@ -165,14 +168,16 @@ def first_diagnostics(tmp: str, runs: int) -> tuple[float, float, float]:
         totals.append(done - client.started)
         after_open.append(done - opened)
         initialize.append(client.initialized - client.started)
+        after_initialize.append(done - client.initialized)
         client.close()
-    return statistics.median(totals), statistics.median(after_open), statistics.median(initialize)
+    medians = (statistics.median(v) for v in (totals, after_open, initialize, after_initialize))
+    return tuple(medians)  # type: ignore[return-value]
 
 
 CPU_PROBE = """
 import time
 marks = [time.process_time()]
-import sigcheck.cli
+import sigcheck.__main__, sigcheck.server  # what `sigcheck server` imports before pygls
 marks.append(time.process_time())
 import lsprotocol.types
 marks.append(time.process_time())
@@ -194,6 +199,31 @@ def start_up_cpu(runs: int) -> list[float]:
         )
         rows.append([float(x) for x in out.stdout.split()])
     return [statistics.median(column) for column in zip(*rows, strict=True)]
+
+
+# The server's entry before and after sigcheck.__main__ sent `sigcheck server` past the CLI
+# (and its click import): the same process otherwise, so a paired run shows what it saved.
+ENTRY = "import sys; sys.argv[1:] = ['server']; from {} import {}; {}()"
+ENTRIES = {
+    "through sigcheck.cli": ENTRY.format("sigcheck.cli", "run", "run"),
+    "through sigcheck.__main__": ENTRY.format("sigcheck.__main__", "main", "main"),
+}
+
+
+def entry_pairs(tmp: str, runs: int) -> dict[str, tuple[float, float]]:
+    """Start -> initialize answered, and the process's CPU time, per entry: medians of
+    `runs` alternating pairs (the order flips each pair, so neither always goes first)."""
+    root = os.path.dirname(_project(os.path.join(tmp, "entry")))
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in ENTRIES}
+    for n in range(runs):
+        for name in list(ENTRIES) if n % 2 == 0 else list(reversed(ENTRIES)):
+            client = Client(root, [sys.executable, "-c", ENTRIES[name]])
+            wall = client.initialized - client.started
+            samples[name].append((wall, client.close()))
+    return {
+        name: (statistics.median(s[0] for s in rows), statistics.median(s[1] for s in rows))
+        for name, rows in samples.items()
+    }
 
 
 def relint(tmp: str, runs: int) -> float:
@@ -259,19 +289,22 @@ def main() -> None:
             [sys.executable, "-m", "compileall", "-q", str(BENCH.parent / "sigcheck")], check=True, env=ENV
         )
     with tempfile.TemporaryDirectory() as tmp:
-        total, after_open, initialize = first_diagnostics(tmp, args.runs)
+        total, after_open, initialize, after_initialize = first_diagnostics(tmp, args.runs)
         print(f"first diagnostics: {total * 1000:.0f} ms from server start (median of {args.runs})")
         print(f"  of which start to the initialize response: {initialize * 1000:.0f} ms")
+        print(f"  initialize response to the diagnostics: {after_initialize * 1000:.0f} ms")
         print(f"  and didOpen to the diagnostics: {after_open * 1000:.0f} ms")
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import lsprotocol.types"], check=True, env=ENV)
         imports = time.perf_counter() - started
         print(f"  for reference, python -c 'import lsprotocol.types': {imports * 1000:.0f} ms")
-        cli, lsprotocol, pygls, ours = start_up_cpu(args.runs)
+        entry, lsprotocol, pygls, ours = start_up_cpu(args.runs)
         print(
-            f"  start-up CPU time: sigcheck.cli {cli:.0f} ms, lsprotocol.types {lsprotocol:.0f} ms, "
+            f"  start-up CPU time: sigcheck's entry {entry:.0f} ms, lsprotocol.types {lsprotocol:.0f} ms, "
             f"pygls {pygls:.0f} ms, sigcheck's server and linter {ours:.0f} ms"
         )
+        for name, (wall, cpu) in entry_pairs(tmp, args.runs).items():
+            print(f"  entry {name}: initialize answered {wall * 1000:.0f} ms, CPU {cpu * 1000:.0f} ms")
         print(
             f"re-lint after a change: {relint(tmp, args.runs * 3) * 1000:.1f} ms (median of {args.runs * 3})"
         )

@@ -91,11 +91,15 @@ def main() -> None:
     """
 
 
-def _expand_paths(paths: tuple[str, ...]) -> tuple[list[str], list[FileReport]]:
+def _expand_paths(
+    paths: tuple[str, ...], skip_other_yaml: bool = False
+) -> tuple[list[str], list[FileReport]]:
     from sigcheck.lint import FileReport
 
     files: list[str] = []
     problems: list[FileReport] = []
+    if skip_other_yaml:
+        paths = _hook_files(paths)
     for path in paths:
         if path != "-" and os.path.isdir(path):
             from sigcheck.deploy_lint import is_deployment_file
@@ -137,6 +141,27 @@ def _with_run_images(options: LintOptions, files: list[str], compose_files: tupl
     from sigcheck.deploy_lint import run_images
 
     return options._replace(images=options.images + run_images(projects, options))
+
+
+def _hook_files(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """`--skip-other-yaml`: the named YAML files as directory discovery would keep them
+    (sigcheck.deploy_lint.hook_file), each once, in order; other paths unchanged."""
+    from sigcheck.load.source import STDIN, is_yaml_name
+
+    if not any(path != STDIN and is_yaml_name(path) for path in paths):
+        return paths  # a Dockerfile-only run imports nothing of the deployment lint
+    from sigcheck.deploy_lint import hook_file
+    from sigcheck.load.files import DEFAULT_MAX_BYTES
+
+    kept: dict[str, None] = {}
+    for path in paths:
+        if path == STDIN or not is_yaml_name(path) or os.path.isdir(path):
+            kept[path] = None
+            continue
+        chosen = hook_file(path, DEFAULT_MAX_BYTES)
+        if chosen is not None:
+            kept[chosen] = None
+    return tuple(kept)
 
 
 def _use_colour(stream: object) -> bool:
@@ -437,6 +462,12 @@ def _debug_option(command: F) -> F:
     help="Print the safe fixes as a unified diff on standard output and change nothing; "
     "exit 1 when there is a change.",
 )
+@click.option(
+    "--skip-other-yaml",
+    is_flag=True,
+    help="Skip YAML files that are neither a Compose file nor a Kubernetes manifest silently, "
+    "as a directory search does, instead of failing on them (the pre-commit hook passes every YAML file).",
+)
 @_debug_option
 def check(
     paths: tuple[str, ...],
@@ -454,6 +485,7 @@ def check(
     jobs: int,
     apply_fixes: bool,
     show_diff: bool,
+    skip_other_yaml: bool,
     debug: bool,
 ) -> None:
     """Lint Dockerfiles for container signal-handling pitfalls.
@@ -477,7 +509,7 @@ def check(
         options, threshold = resolve(config, flags)
     except OptionsError as exc:
         raise click.BadParameter(str(exc), param_hint=f"'{exc.flag}'") from None
-    files, problems = _expand_paths(paths)
+    files, problems = _expand_paths(paths, skip_other_yaml)
     options = _with_run_images(options, files, compose_files)
     if compose_files:
         from sigcheck.deploy_lint import lint_compose
@@ -533,8 +565,9 @@ def image_command(
     PATH is a `docker save` or `podman save` archive, an OCI image layout
     (directory or tar), or - for an archive on standard input
     (`docker save app:1 | sigcheck image -`). Each image of an archive is linted
-    from its config and its merged layers. --fix does not apply to images: an
-    image is never rewritten; fix the Dockerfile it is built from.
+    from its config and its merged layers, and named in the report by its tag
+    (RepoTags, or the OCI ref.name annotation). --fix does not apply to images:
+    an image is never rewritten; fix the Dockerfile it is built from.
     """
     started = time.perf_counter()
     outputs = _outputs(formats, output)

@@ -44,7 +44,16 @@ from sigcheck.span import Span
 if TYPE_CHECKING:
     from sigcheck.load.compose import ComposeProject, ComposeService
 
-__all__ = ["images_built", "lint_compose", "lint_manifests", "lint_yaml_input", "merge_reached", "run_images"]
+__all__ = [
+    "hook_file",
+    "images_built",
+    "is_deployment_file",
+    "lint_compose",
+    "lint_manifests",
+    "lint_yaml_input",
+    "merge_reached",
+    "run_images",
+]
 
 # SIG001 (an ignore comment that silenced nothing) is about the Dockerfile as a whole:
 # a service that overrides its CMD would make every ignore of the CMD look unused.
@@ -85,6 +94,23 @@ def is_deployment_file(path: str, max_bytes: int) -> bool:
         return classify_yaml(path, read_text(path, max_bytes)) is not None
     except (LoadError, OSError):
         return True  # unreadable: linting it says why
+
+
+def hook_file(path: str, max_bytes: int) -> str | None:
+    """For a hook that passes every changed YAML file (pre-commit's `--skip-other-yaml`):
+    the file to lint for `path`, or None to skip it silently, as directory discovery does.
+    An override file stands for the Compose file beside it, which merges it; alone it
+    is no project (Compose never runs one without its base file)."""
+    from sigcheck.load.manifests import COMPOSE_FILE_NAMES, is_override_file_name
+
+    if not is_override_file_name(path):
+        return path if is_deployment_file(path, max_bytes) else None
+    directory = os.path.dirname(path)
+    for name in COMPOSE_FILE_NAMES:
+        base = os.path.join(directory, name)
+        if os.path.isfile(base):
+            return base
+    return None
 
 
 def lint_compose(
@@ -139,10 +165,11 @@ def _service(
         return FileReport(
             build.span.path, error=f"{label}: {why} is not read ({build.span.path}:{build.span.line})"
         )
-    return _built(build.dockerfile, build.context, build.target, runtime, label, options)
+    return _built(main, build.dockerfile, build.context, build.target, runtime, label, options)
 
 
 def _built(
+    main: str,
     dockerfile: str,
     context: str | None,
     target: str | None,
@@ -150,10 +177,16 @@ def _built(
     label: str,
     options: LintOptions,
 ) -> FileReport:
-    """The Dockerfile and stage that build the container's image, with its deployment's overrides."""
+    """The Dockerfile and stage that build the container's image, with its deployment's
+    overrides. An error goes in the report of `main`, the deployment file."""
     shown = _display(dockerfile)
-    text = read_text(dockerfile, options.max_bytes)
-    result = lint_source(text, shown, options._replace(target=target, context=context), runtime=runtime)
+    try:
+        text = read_text(dockerfile, options.max_bytes)
+        result = lint_source(text, shown, options._replace(target=target, context=context), runtime=runtime)
+    except Exception as exc:
+        # In the deployment file's report, which names the file but not the service nor the
+        # Dockerfile: "no such file" alone leaves the user guessing which build it was.
+        return FileReport(main, error=f"{label}: {shown}: {error_text(exc, options)}")
     report = FileReport(shown, findings=_labelled(result.findings, label), lines=result.lines)
     report.sources = result.sources
     return report
@@ -176,7 +209,7 @@ def _container(
     built = find_image(options.images if images is None else images, image)
     if built is not None:
         label = runtime.label or "the container"
-        return _built(built.dockerfile, built.context, built.target, runtime, label, options)
+        return _built(path, built.dockerfile, built.context, built.target, runtime, label, options)
     config = image_config(image)
     chain = build_chain(config, None, runtime)
     findings = run_rules(Context(path, config, chain, None, runtime, None, span), options)

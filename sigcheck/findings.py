@@ -95,6 +95,15 @@ class Finding(NamedTuple):
     services: tuple[str, ...] = ()
 
     @property
+    def logical_file(self) -> str | None:
+        """"app:1 /entrypoint.sh" for a finding at "app:1 /entrypoint.sh:3": the file of an
+        image it is in, the key of its text in `FileReport.sources`; None for a config fact."""
+        if self.logical is None:
+            return None
+        head, _, line = self.logical.rpartition(":")
+        return head if line.isdigit() and head else None
+
+    @property
     def fix_safe(self) -> bool:
         """`sigcheck --fix` can apply this finding's fix."""
         return self.edit is not None
@@ -110,7 +119,7 @@ class Finding(NamedTuple):
 class FileReport:
     """One file's findings, or the error that stopped it from being linted."""
 
-    __slots__ = ("error", "findings", "lines", "path", "sources")
+    __slots__ = ("error", "findings", "image", "lines", "path", "sources")
 
     def __init__(
         self,
@@ -119,8 +128,11 @@ class FileReport:
         error: str | None = None,
         lines: list[str] | None = None,
         sources: dict[str, str] | None = None,
+        image: str | None = None,
     ) -> None:
         self.path = path
+        # The image's name (tag or ref annotation) when `path` is an archive: it may hold several.
+        self.image = image
         self.findings: list[Finding] = findings if findings is not None else []
         self.error = error
         self.lines = lines  # source lines, kept for code frames

@@ -19,7 +19,7 @@ from sigcheck.rules import Context
 __all__ = ["lint_image", "lint_images"]
 
 
-def _lint_one(path: str, image: Image, options: LintOptions) -> list[Finding]:
+def _lint_one(path: str, image: Image, options: LintOptions) -> FileReport:
     config = image_config(image)
     files = LayerImageFiles(image)
     runtime = options_runtime(options)
@@ -28,7 +28,19 @@ def _lint_one(path: str, image: Image, options: LintOptions) -> list[Finding]:
     # Every finding names the image: an archive may hold several, and its path has no lines.
     named = [f._replace(logical=f"{image.name} {f.logical or 'config'}") for f in findings]
     named.sort(key=lambda f: (f.logical or "", *f.sort_key()))
-    return named
+    return FileReport(path, named, sources=_sources(image.name, named, files), image=image.name)
+
+
+def _sources(name: str, findings: list[Finding], files: LayerImageFiles) -> dict[str, str]:
+    """The in-image scripts findings point at, as the chain read them, by logical file."""
+    sources: dict[str, str] = {}
+    for finding in findings:
+        key = finding.logical_file
+        if key is not None and key not in sources:
+            text = files.texts.get(key.removeprefix(f"{name} "))
+            if text is not None:
+                sources[key] = text
+    return sources
 
 
 def lint_image(path: str, options: LintOptions, platform: str | None = None) -> list[FileReport]:
@@ -36,7 +48,7 @@ def lint_image(path: str, options: LintOptions, platform: str | None = None) -> 
     report with the error when the archive cannot be read."""
     try:
         with open_images(path, platform=platform) as archive:
-            reports = [FileReport(path, _lint_one(path, image, options)) for image in archive.images]
+            reports = [_lint_one(path, image, options) for image in archive.images]
             if not reports:
                 return [FileReport(path, error="the archive holds no image")]
             return reports

@@ -148,12 +148,12 @@ def _sources(ctx: Context, findings: list[Finding]) -> dict[str, str]:
     wanted = {f.path for f in findings} - {ctx.path}
     sources: dict[str, str] = {}
     for link in ctx.chain.links:
-        origin = link.script.origin if link.script is not None else None
-        if origin is None or origin.display not in wanted or origin.display in sources:
-            continue
-        text = ctx.files.read(origin)[0] if ctx.files is not None else None
-        if text is not None:
-            sources[origin.display] = text
+        for origin in link.script.origins if link.script is not None else ():
+            if origin.display not in wanted or origin.display in sources:
+                continue
+            text = ctx.files.read(origin)[0] if ctx.files is not None else None
+            if text is not None:
+                sources[origin.display] = text
     return sources
 
 

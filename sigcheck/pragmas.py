@@ -309,10 +309,9 @@ def _context_script_ignores(ctx: Context) -> list[Ignore]:
     """Ignores in the entry scripts the chain reads from the build context."""
     ignores: list[Ignore] = []
     seen: set[str] = set()
-    for link in ctx.chain.links:
-        info = link.script
-        origin = info.origin if info is not None else None
-        if origin is None or origin.display is None or ctx.files is None:
+    origins = [o for link in ctx.chain.links if link.script is not None for o in link.script.origins]
+    for origin in origins:
+        if origin.display is None or ctx.files is None:
             continue  # a heredoc's or RUN's comments are the Dockerfile's own
         path, _ = ctx.script_path(origin)
         if path in seen:

@@ -222,3 +222,15 @@ def write_dir(root: str, members: dict[str, bytes]) -> str:
         with open(path, "wb") as handle:
             handle.write(data)
     return root
+
+
+# The smallest Debian-like root the lint needs: /bin/sh is dash, os-release says
+# debian, node is on PATH (/usr/bin:/bin) and no init is installed.
+DEBIAN_NODE_ROOT: tuple[Member, ...] = (
+    directory("bin"),
+    file("bin/dash", b"\x7fELF\x00dash", 0o755),
+    symlink("bin/sh", "dash"),
+    file("etc/os-release", "ID=debian\n"),
+    directory("usr/bin"),
+    file("usr/bin/node", b"\x7fELF\x00node", 0o755),
+)

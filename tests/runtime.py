@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TypeVar
 
 __all__ = [
+    "NOHANDLER_SOURCE",
     "SIGAPP_SOURCE",
     "Outcome",
     "SigApp",
@@ -90,6 +91,23 @@ if stop:
     time.sleep(delay)
     note("exit")
 sys.exit(0)
+'''
+
+
+# An app without any signal handler: Python installs only its SIGINT handler
+# (KeyboardInterrupt), which this script does not catch. Same log protocol as
+# SIGAPP_SOURCE: `ready pid=N ppid=M`, then nothing it could log.
+NOHANDLER_SOURCE = '''\
+"""exporter: no signal handling at all (written by tests/runtime.py)."""
+import os
+import sys
+import time
+
+log = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+os.write(log, ("ready pid=%d ppid=%d\\n" % (os.getpid(), os.getppid())).encode())
+deadline = time.monotonic() + 60  # never outlive a broken test
+while time.monotonic() < deadline:
+    time.sleep(0.01)
 '''
 
 

@@ -105,6 +105,48 @@ def test_run_step_passes_threshold_args_and_paths(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["findings"] == []
 
 
+COMPOSE = "services:\n  web:\n    image: nginx:1.27\n    command: sh -c \"nginx -g 'daemon off;'\"\n"
+MANIFEST = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: python:3.12
+          command: [sh, -c, "python app.py"]
+"""
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_default_paths_cover_compose_files_and_manifests(tmp_path: Path) -> None:
+    # The default `paths: .` is a directory search: Compose files by name, manifests by
+    # content, other YAML (the repository's own workflows) skipped without an error.
+    (tmp_path / "Dockerfile").write_text(BAD, encoding="utf-8")
+    (tmp_path / "compose.yaml").write_text(COMPOSE, encoding="utf-8")
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "api.yaml").write_text(MANIFEST, encoding="utf-8")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text("on: push\njobs: {}\n", encoding="utf-8")
+    code, outputs, stdout = _run_step(tmp_path, UPLOAD_SARIF="true")
+    assert code == 0
+    assert outputs["exit-code"] == "1"
+    annotated = sorted(re.findall(r"^::error file=([^,]+),line=(\d+),", stdout, re.M))
+    assert annotated == [("Dockerfile", "3"), ("compose.yaml", "4"), ("k8s/api.yaml", "10")]
+    assert "ci.yml" not in stdout
+    sarif = json.loads((tmp_path / "sigcheck.sarif").read_text(encoding="utf-8"))
+    located = sorted(
+        (
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for result in sarif["runs"][0]["results"]
+    )
+    assert located == [("Dockerfile", 3), ("compose.yaml", 4), ("k8s/api.yaml", 10)]
+
+
 def test_readme_workflow_uses_the_action_inputs() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", readme, re.S)

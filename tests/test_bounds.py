@@ -198,6 +198,37 @@ def _function_tree(depth: int) -> str:
     return f'FROM debian:bookworm-slim\nCOPY <<EOF /run.sh\n{script}EOF\nENTRYPOINT ["/run.sh"]\n'
 
 
+def _sourced_fan_out(fan: int, depth: int) -> str:
+    """Each level's file sources the next level's `fan` times: fan**depth reads unbounded."""
+    files = "".join(
+        f"COPY <<EOF /lib{i}.sh\n" + f". /lib{i + 1}.sh\n" * fan + f"f{i}() {{ :; }}\nEOF\n"
+        for i in range(depth)
+    )
+    script = "#!/bin/sh\n. /lib0.sh\nnode server.js\n"
+    return f'FROM node:20-slim\n{files}COPY <<EOF /run.sh\n{script}EOF\nENTRYPOINT ["/run.sh"]\n'
+
+
+def test_sourced_files_sourcing_each_other_stay_bounded() -> None:
+    """Ten files each sourcing the next ten times would be 10^8 reads; the walker reads at most
+    MAX_READS of them, says it stopped early (SIG501), and still finds the app after them."""
+    try:
+        with time_limit(HANG_GUARD):
+            findings = lint_text(_sourced_fan_out(10, 8), "/nonexistent/Dockerfile")
+    except InputTimeout:
+        pytest.fail("sourced files sourcing each other did not terminate")
+    assert {"SIG201", "SIG501"} <= {f.rule for f in findings}
+
+
+def test_a_file_sourcing_itself_terminates() -> None:
+    text = (
+        "FROM debian:bookworm-slim\nCOPY <<EOF /lib.sh\n. /lib.sh\nEOF\n"
+        'COPY <<EOF /run.sh\n#!/bin/sh\n. /lib.sh\nnode server.js\nEOF\nENTRYPOINT ["/run.sh"]\n'
+    )
+    with time_limit(HANG_GUARD):
+        findings = lint_text(text, "/nonexistent/Dockerfile")
+    assert "SIG201" in {f.rule for f in findings}
+
+
 def test_functions_calling_functions_take_linear_time() -> None:
     """f0 calls f1 twice, f1 calls f2 twice...: 4 more levels must not cost 16 times as much."""
     time_8, time_12 = _measure("functions-calling-functions", [8, 12], 1)
@@ -338,6 +369,13 @@ ALL_SHAPES: dict[str, Callable[[int], str]] = {
         + 'node server.js\nEOF\nENTRYPOINT ["/run.sh"]\n'
     ),
     "functions-calling-functions": lambda n: _function_tree(n),
+    "sourced-files": lambda n: (
+        "FROM debian\n"
+        + "".join(f"COPY <<EOF /lib{i}.sh\nf{i}() {{ echo {i}; }}\nEOF\n" for i in range(n // 10))
+        + "COPY <<EOF /run.sh\n#!/bin/sh\n"
+        + "".join(f". /lib{i}.sh\nf{i}\n" for i in range(n // 10))
+        + 'node server.js\nEOF\nENTRYPOINT ["/run.sh"]\n'
+    ),
 }
 # Shapes of reported bugs: name -> the xfail reason. (Continuation lines were quadratic, 4.4 s
 # for 200,000 lines, until 682083a joined them once.)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import validate_sarif
 from click.testing import CliRunner
-from image_builder import Spec, directory, docker_archive, file, layer, oci_archive, symlink
+from image_builder import DEBIAN_NODE_ROOT, Spec, directory, docker_archive, file, layer, oci_archive, symlink
 
 from sigcheck.cli import main
 from sigcheck.image_lint import lint_image
@@ -18,12 +18,7 @@ from sigcheck.model.image_files import LayerImageFiles, image_config
 
 # A Debian-like root: /bin/sh is dash, os-release says debian.
 DEBIAN = (
-    directory("bin"),
-    file("bin/dash", b"\x7fELF\x00dash", 0o755),
-    symlink("bin/sh", "dash"),
-    file("etc/os-release", 'PRETTY_NAME="Debian GNU/Linux 12"\nID=debian\n'),
-    directory("usr/bin"),
-    file("usr/bin/node", b"\x7fELF\x00node", 0o755),
+    *DEBIAN_NODE_ROOT,
     file("usr/bin/tini", b"\x7fELF\x00tini", 0o755),
     directory("app"),
     file("app/server", b"\x7fELF\x00server", 0o755),
@@ -154,7 +149,7 @@ def test_every_output_format(tmp_path: Path, fmt: str) -> None:
     code, stdout, _ = _invoke(path, "--isolated", "--ignore", "SIG303", "-f", fmt)
     assert code == 1
     if fmt == "text":
-        assert "app:1 /entrypoint.sh:3  error  SIG201" in stdout
+        assert stdout.startswith(f"{path} (app:1)\n  /entrypoint.sh:3  error  SIG201")
     elif fmt == "json":
         [finding] = json.loads(stdout)["findings"]
         assert finding["logical"] == "app:1 /entrypoint.sh:3"
@@ -238,3 +233,32 @@ def test_a_platform_that_is_not_os_arch_is_a_usage_error(tmp_path: Path) -> None
     code, _, stderr = _invoke(_clean(tmp_path), "--platform", "amd64")
     assert code == 2
     assert "--platform" in stderr
+
+
+def test_an_image_without_sh_has_no_shell_whatever_os_release_says(tmp_path: Path) -> None:
+    # Distroless images carry Debian's os-release and no /bin/sh: shell form cannot start.
+    spec = Spec(
+        config={"Env": ENV, "Cmd": ["/bin/sh", "-c", "/app/server --port 8080"]},
+        layers=[layer(directory("etc"), file("etc/os-release", "ID=debian\n"), directory("app"),
+                      file("app/server", b"\x7fELF\x00server", 0o755))],
+    )  # fmt: skip
+    path = tmp_path / "distroless.tar"
+    path.write_bytes(docker_archive([spec]))
+    (report,) = lint_image(str(path), LintOptions())
+    (finding,) = [f for f in report.findings if f.rule == "SIG102"]
+    assert "has no /bin/sh, so the container cannot start" in finding.message
+    assert finding.chain is not None
+    assert "(no shell" in finding.chain[0]
+
+
+def test_sh_found_on_path_only_is_still_a_shell(tmp_path: Path) -> None:
+    spec = Spec(
+        config={"Env": ENV, "Cmd": ["sh", "-c", "node server.js"]},
+        layers=[layer(directory("etc"), file("etc/os-release", "ID=debian\n"), directory("usr"),
+                      directory("usr/bin"), file("usr/bin/sh", b"\x7fELF\x00unknown", 0o755),
+                      file("usr/bin/node", b"\x7fELF\x00node", 0o755))],
+    )  # fmt: skip
+    path = tmp_path / "usr-sh.tar"
+    path.write_bytes(docker_archive([spec]))
+    (report,) = lint_image(str(path), LintOptions())
+    assert all("has no shell" not in f.message for f in report.findings)

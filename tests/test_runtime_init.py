@@ -33,7 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from runtime import Outcome, SigApp, run_as_pid1, run_parallel, unavailable_reason, write_sigapp
+from runtime import (
+    NOHANDLER_SOURCE,
+    Outcome,
+    SigApp,
+    run_as_pid1,
+    run_parallel,
+    unavailable_reason,
+    write_sigapp,
+)
 
 from sigcheck.findings import Finding
 from sigcheck.lint import LintOptions, lint_file
@@ -42,22 +50,6 @@ pytestmark = pytest.mark.runtime
 
 GRACE = 3.0  # seconds; long enough for the 1 s graceful shutdown, short next to Docker's 10 s
 SLOW_MS = 1000  # the "slow shutdown" of signal-semantics.md Table 4 (delay=1000)
-
-# An app without any signal handler: Python installs only its SIGINT handler
-# (KeyboardInterrupt), which this script does not catch. Same log protocol as
-# tests/runtime.py's sigapp: `ready pid=N ppid=M`, then nothing it could log.
-NOHANDLER_SOURCE = '''\
-"""exporter: no signal handling at all (written by tests/test_runtime_init.py)."""
-import os
-import sys
-import time
-
-log = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-os.write(log, ("ready pid=%d ppid=%d\\n" % (os.getpid(), os.getppid())).encode())
-deadline = time.monotonic() + 60  # never outlive a broken test
-while time.monotonic() < deadline:
-    time.sleep(0.01)
-'''
 
 # The seed article's worker: cleans up on KeyboardInterrupt, installs no SIGTERM handler.
 INTERRUPT_SOURCE = '''\

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigcheck.model.knowledge import identify_app, is_one_shot
+from sigcheck.model.knowledge import daemonizes, identify_app, is_one_shot, is_teardown
 from sigcheck.model.launchers import identify_launcher
 from sigcheck.shell.script import Outcome, analyse_script
 
@@ -253,3 +253,47 @@ def test_a_regex_test_on_an_env_variable_is_decided(value: str | None, skipped: 
     env = () if value is None else (("SKIP", value),)
     taken = {o.kind for o in analyse_script(text, ("server",), env).outcomes if o.default_path}
     assert taken == ({"exec"} if skipped else {"foreground"})
+
+
+NGINX_CONF_OFF = "user nginx;\ndaemon off;\nevents {}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "configs", "forks"),
+    [
+        (("nginx",), {}, True),  # default `daemon on;`, the package's config unknown
+        (("/usr/sbin/nginx", "-t"), {}, True),
+        (("nginx", "-g", "daemon off;"), {}, False),
+        (("nginx", "-g", "pid /run/n.pid; daemon  off;"), {}, False),
+        (("nginx",), {"/etc/nginx/nginx.conf": NGINX_CONF_OFF}, False),
+        (("nginx", "-c", "/app/n.conf"), {"/app/n.conf": NGINX_CONF_OFF}, False),
+        (("nginx", "-c", "/app/n.conf"), {"/etc/nginx/nginx.conf": NGINX_CONF_OFF}, True),
+        (("nginx",), {"/etc/nginx/nginx.conf": "# daemon off;\nevents {}\n"}, True),
+        (("nginx", "-c", "$CONF"), {}, False),  # chosen at run time: unknown, not assumed
+        (("gunicorn", "app:app"), {}, False),
+    ],
+)
+def test_a_server_daemonizes_unless_its_flags_or_config_say_otherwise(
+    argv: tuple[str, ...], configs: dict[str, str], forks: bool
+) -> None:
+    assert daemonizes(argv, configs.get) is forks
+
+
+def test_teardown_is_a_fact_of_the_program() -> None:
+    assert is_teardown(("tmshutdown", "-y"))
+    assert not is_teardown(("tmboot", "-y"))
+    assert not is_teardown(("rm", "-f", "/tmp/lock"))
+
+
+def test_a_hook_loop_over_files_is_not_the_app_but_a_loop_over_work_is() -> None:
+    hooks = '#!/bin/bash\nfor f in /hooks/*.sh; do bash "$f"; done\n'
+    assert _apps(hooks) == []
+    reading = '#!/bin/bash\nwhile read -r f; do "$f"; done < /hooks.list\n'
+    assert _apps(reading) == []
+    work = '#!/bin/bash\nfor n in 1 2 3; do python worker.py "$n"; done\n'
+    assert [(o.kind, o.words[0], o.loop) for o in _default(work)] == [("foreground", "python", True)]
+
+
+def test_a_function_gets_the_words_it_is_called_with() -> None:
+    text = '#!/bin/bash\nrun_as() { sudo -u app "$@"; }\nrun_as psql -c "select 1"\nrun_as gunicorn app:app\n'
+    assert [o.words for o in _default(text)] == [("sudo", "-u", "app", "gunicorn", "app:app")]

@@ -38,6 +38,14 @@ def _project(root: Path, dockerfile: str = SHELL_CMD, script: str = SCRIPT) -> t
     return root / "Dockerfile", run
 
 
+async def _opened_project(client: LanguageClient, root: Path) -> tuple[Path, Path]:
+    """The project of `_project` in a started server, its Dockerfile open."""
+    dockerfile, script = _project(root)
+    await _start(client, root)
+    _open(client, dockerfile, "dockerfile")
+    return dockerfile, script
+
+
 async def _start(
     client: LanguageClient, root: Path, editor: str = "visual-studio-code", **init: object
 ) -> None:
@@ -171,9 +179,7 @@ async def _hover(client: LanguageClient, path: Path, line: int, character: int =
 async def test_dockerfile_and_script_diagnostics_live_fix_and_exit(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    dockerfile, script = _project(tmp_path)
-    await _start(client, tmp_path)
-    _open(client, dockerfile, "dockerfile")
+    dockerfile, script = await _opened_project(client, tmp_path)
     # The script is not open, yet its diagnostics arrive on its own URI.
     await _codes_become(client, dockerfile, ["SIG102"])
     await _codes_become(client, script, ["SIG201"])

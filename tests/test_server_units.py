@@ -163,3 +163,88 @@ def test_the_futures_can_lose_one_while_shutdown_walks_them() -> None:
     for key, _ in futures.items():
         futures.pop(key % 3 + 1, None)
     assert len(futures) < 3
+
+
+def test_a_quick_fix_edits_the_file_its_edit_names_not_the_one_it_is_shown_in(tmp_path: Path) -> None:
+    """A finding shown in the entry script whose fix is the Dockerfile's STOPSIGNAL (the shape
+    of SIG402's edit): the code action's WorkspaceEdit is on the Dockerfile's URI, and applied
+    there it is what `--fix` writes. No rule today yields such a finding; the server must not
+    depend on that."""
+    dockerfile = tmp_path / "Dockerfile"
+    text = 'FROM python:3.12\nCOPY entry.sh /\nENTRYPOINT ["/entry.sh"]\n'
+    dockerfile.write_text(text, encoding="utf-8")
+    edit = Edit("Dockerfile", str(dockerfile), 1, 17, 1, 17, "\nSTOPSIGNAL SIGINT")
+    finding = Finding(
+        "SIG402",
+        "stopsignal-mismatch",
+        Severity.ERROR,
+        "entry.sh",
+        3,
+        1,
+        3,
+        20,
+        "m",
+        "STOPSIGNAL SIGINT",
+        None,
+        edit,
+    )
+    diagnostic = types.Diagnostic(types.Range(types.Position(2, 0), types.Position(2, 19)), "m")
+    texts = {str(dockerfile): text}
+    action = actions.quick_fix(finding, diagnostic, texts.get, lambda f: Path(f).as_uri(), "utf-16")
+    assert action is not None
+    assert action.edit is not None
+    assert action.edit.changes is not None
+    (lsp,) = action.edit.changes[dockerfile.as_uri()]
+    assert list(action.edit.changes) == [dockerfile.as_uri()]
+    assert lsp.range == types.Range(types.Position(0, 16), types.Position(0, 16))
+    assert lsp.new_text == "\nSTOPSIGNAL SIGINT"
+    assert apply_edits(text, [edit])[0] == "FROM python:3.12\nSTOPSIGNAL SIGINT\n" + text.split("\n", 1)[1]
+    # The Dockerfile is gone (deleted since the lint): no action rather than an edit of nothing.
+    texts.clear()
+    assert actions.quick_fix(finding, diagnostic, texts.get, lambda f: Path(f).as_uri(), "utf-16") is None
+
+
+def test_a_lone_cr_breaks_the_clients_lines_not_sigchecks() -> None:
+    text = "\ufeffFROM x\r# a\rb\r\nCMD 🐳\rnode\n"
+    lines = TextLines(text)
+    assert len(lines) == 3  # sigcheck's lines: "\n" only
+    assert lines.content(2) == "CMD 🐳\rnode"
+    # The editor's lines: 0 FROM x, 1 "# a", 2 "b", 3 "CMD 🐳", 4 "node", 5 "".
+    assert lines.to_client(1, 8, "utf-16") == (1, 0)
+    assert lines.to_client(2, 7, "utf-16") == (4, 0)
+    assert lines.to_client(2, 11, "utf-16") == (4, 4)
+    assert lines.from_client(4, 2, "utf-16") == (2, 9)
+    assert lines.from_client(3, 6, "utf-16") == (2, 6)  # after the whale: its two UTF-16 units
+    assert lines.from_client(3, 5, "utf-16") == (2, 5)  # inside it: its start
+    assert lines.from_client(99, 0, "utf-16") == (3, 1)
+    for encoding in ("utf-8", "utf-16", "utf-32"):
+        for line in range(1, len(lines) + 1):
+            for column in range(1, len(lines.content(line)) + 2):
+                assert lines.from_client(*lines.to_client(line, column, encoding), encoding) == (line, column)
+
+
+def test_sigcheck_server_starts_without_the_command_line() -> None:
+    """`sigcheck server` (the console script and `python -m sigcheck`) goes straight to the
+    server: click and sigcheck.cli are never imported (~60 ms of its start). With any
+    other argument it is the CLI's."""
+    probe = (
+        "import atexit, sys\n"
+        "names = ('click', 'sigcheck.cli', 'pygls')\n"
+        "atexit.register(lambda: print(sorted(m for m in names if m in sys.modules)))\n"
+        "from sigcheck.__main__ import main\n"
+        "sys.argv = ['sigcheck'] + sys.argv[1:]\n"
+        "main()\n"
+    )
+    fast = subprocess.run(
+        [sys.executable, "-c", probe, "server"], stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
+    assert fast.stdout.strip() == "['pygls']"
+    assert fast.returncode == 1  # standard input ended without shutdown: LSP's exit code
+    other = subprocess.run(
+        [sys.executable, "-c", probe, "server", "--help"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    assert "Run the language server" in other.stdout
+    assert other.stdout.strip().endswith("['click', 'sigcheck.cli']")

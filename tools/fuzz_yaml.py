@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Fuzz the Compose and Kubernetes loaders: `python tools/fuzz_yaml.py --examples 100000`.
+"""Fuzz the Compose and Kubernetes loaders: `python tools/fuzz_yaml.py --examples 100000`,
+and with `--lint` the whole deployment lint (chain, rules, every reporter, the CLI).
 
 Inputs come from tests/yaml_grammar.py (the grammar the property tests use),
 drawn from a seeded random.Random: generated Compose files and manifest streams,
@@ -16,6 +17,12 @@ Properties:
 - loading twice gives equal records;
 - no input takes longer than --timeout seconds.
 
+With `--lint`, the properties of tests/deploy_fuzz.py instead: each input goes
+through `lint_compose` / `lint_manifests` against a small project written to a
+temporary directory (its `build:` contexts), every output format is rendered, and
+one input in `--cli-every` is written to disk and linted by the CLI entry, the
+formats in turn; `--sarif-every N` renders the SARIF report for one input in N only.
+
 Prints the number of inputs, the time taken, how many loaded and how many were
 refused, and every distinct failure (one per exception site) with its seed and
 the smallest input that showed it; exits 1 when any failed.
@@ -24,8 +31,11 @@ the smallest input that showed it; exits 1 when any failed.
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import random
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -33,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from deploy_fuzz import check_cli, check_lint, write_project
 from fuzz_grammar import InputTimeout, time_limit
 from yaml_grammar import yaml_input
 
@@ -40,6 +51,7 @@ from sigcheck.load.compose import load_compose, service_runtime
 from sigcheck.load.kubernetes import container_runtime, load_manifests
 from sigcheck.load.manifests import classify_yaml
 from sigcheck.load.yaml_nodes import YamlError
+from sigcheck.report import FORMATS
 from sigcheck.span import Span
 
 COMPOSE_PATH = "/fuzz-project/compose.yaml"
@@ -139,19 +151,46 @@ def main() -> None:
     )
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--start", type=int, default=0, help="first input number (split a long run over processes)"
+    )
+    parser.add_argument("--progress", type=int, default=0, metavar="N", help="print a line every N inputs")
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--lint", action="store_true", help="fuzz the whole lint, not only the loaders")
+    parser.add_argument("--cli-every", type=int, default=20, metavar="N", help="with --lint")
+    # SARIF carries every rule's page (~400 KB, ~10 ms to build), whatever the input: the
+    # long run renders it for one input in N (and through the CLI in turn) to fit its time.
+    parser.add_argument("--sarif-every", type=int, default=1, metavar="N", help="with --lint")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sigcheck-fuzz-") as tmp:
+        project = Path(tmp).resolve()
+        write_project(project)
+        os.chdir(project)  # the CLI reports paths relative to here, as a user's run would
+        _run(args, project)
+
+
+def _run(args: argparse.Namespace, project: Path) -> None:
+    formats = itertools.cycle(FORMATS)
+    without_sarif = [fmt for fmt in FORMATS if fmt != "sarif"]
     failures: dict[str, tuple[int, str, str]] = {}
     loaded = refused = 0
     start = time.perf_counter()
-    for number in range(args.examples):
+    for number in range(args.start, args.start + args.examples):
+        if args.progress and number > args.start and (number - args.start) % args.progress == 0:
+            print(f"{number - args.start} inputs, {len(failures)} failures", flush=True)
         seed = args.seed * 1_000_003 + number
         rng = random.Random(seed)
         kind, text = _shape(rng) if rng.random() < 0.1 else yaml_input(rng)
         was_refused = False
         try:
             with time_limit(args.timeout):
-                problem, was_refused = check(kind, text)
+                if not args.lint:
+                    problem, was_refused = check(kind, text)
+                else:
+                    sarif = args.sarif_every > 0 and number % args.sarif_every == 0
+                    problem = check_lint(kind, text, project, FORMATS if sarif else without_sarif)
+                    if problem is None and args.cli_every > 0 and number % args.cli_every == 0:
+                        problem = check_cli(kind, text, project, next(formats))
         except InputTimeout as exc:
             problem = f"timeout: {exc}"
         except Exception as exc:
@@ -168,11 +207,13 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     print(
         f"{args.examples} inputs in {elapsed:.1f} s ({args.examples / elapsed:.0f}/s): "
-        f"{loaded} loaded, {refused} refused with a YamlError, {len(failures)} failures"
+        + (f"{loaded} loaded, {refused} refused with a YamlError, " if not args.lint else "")
+        + f"{len(failures)} failures"
     )
     for signature, (seed, problem, text) in failures.items():
         print(f"\n--- {signature}\nseed {seed}: {problem}\n{text!r}")
-    sys.exit(1 if failures else 0)
+    if failures:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,11 @@ parsed, to look at its structure.
   string `apiVersion` and `kind` is Kubernetes.
 - A Helm chart template (Go template actions, `{{ ... }}`) is neither: it is
   not YAML until rendered (`helm template . | sigcheck -`).
+- A stream with no `services:` line whose lines include a top-level
+  `apiVersion: WORD` and `kind: WORD` (how kubectl, `helm template` and
+  `kustomize build` write every object) is Kubernetes without parsing: parsing it
+  here would double the cost of linting it, the lint parses it anyway, and YAML that
+  turns out broken is reported as a manifest's error either way.
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ OVERRIDE_FILE_NAMES = (
 _SERVICES = re.compile(r"^services[ \t]*:", re.MULTILINE)
 _KIND = re.compile(r"^[ \t]*(?:- )?kind[ \t]*:", re.MULTILINE)
 _API_VERSION = re.compile(r"^[ \t]*(?:- )?apiVersion[ \t]*:", re.MULTILINE)
+# A top-level key with a one-word plain or quoted value, at the start of a line.
+_TOP_API_VERSION = re.compile(r"""^apiVersion:[ \t]*(["']?)[\w./-]+\1[ \t]*(?:#.*)?\r?$""", re.MULTILINE)
+_TOP_KIND = re.compile(r"""^kind:[ \t]*(["']?)[A-Za-z]\w*\1[ \t]*(?:#.*)?\r?$""", re.MULTILINE)
 _GO_TEMPLATE = re.compile(r"\{\{-?\s*(?:[.$]|if\b|range\b|with\b|include\b|template\b|define\b|end\b|/\*)")
 
 
@@ -59,7 +67,7 @@ def is_override_file_name(path: str) -> bool:
 
 
 def classify_yaml(path: str, text: str) -> YamlKind | None:
-    """"compose", "kubernetes", or None for YAML that is neither (skip it in directory mode)."""
+    """ "compose", "kubernetes", or None for YAML that is neither (skip it in directory mode)."""
     if is_compose_file_name(path):
         return "compose"
     if "{{" in text and _GO_TEMPLATE.search(text):
@@ -68,6 +76,8 @@ def classify_yaml(path: str, text: str) -> YamlKind | None:
     kubernetes_candidate = _KIND.search(text) is not None and _API_VERSION.search(text) is not None
     if not compose_candidate and not kubernetes_candidate:
         return None
+    if not compose_candidate and _TOP_KIND.search(text) and _TOP_API_VERSION.search(text):
+        return "kubernetes"
     # Only candidates pay for PyYAML.
     from sigcheck.load.compose import looks_like_compose
     from sigcheck.load.kubernetes import is_manifest

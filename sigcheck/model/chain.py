@@ -29,6 +29,7 @@ from sigcheck.model.knowledge import (
 from sigcheck.model.launchers import Launcher, identify_launcher
 from sigcheck.model.runtime import DEFAULT_RUNTIME, Runtime, apply_runtime
 from sigcheck.model.signals import parse_signal
+from sigcheck.model.sourced import SourcedFiles
 from sigcheck.shell.command_string import (
     CommandString,
     ExecVerdict,
@@ -113,6 +114,18 @@ class ScriptInfo(NamedTuple):
     interpreter: str | None = (
         None  # `sh /run.sh`: the shell named in the chain; None: the kernel reads the shebang
     )
+    sourced: tuple[tuple[str, FileOrigin], ...] = ()  # the files it sources, by the path it names
+
+    @property
+    def origins(self) -> list[FileOrigin]:
+        """The script's own file, then every file it sourced."""
+        return ([self.origin] if self.origin is not None else []) + [o for _, o in self.sourced]
+
+    def origin_of(self, outcome: "Outcome") -> FileOrigin | None:
+        """Where the outcome's command is written: the script, or the file it sourced."""
+        if outcome.file is None:
+            return self.origin
+        return dict(self.sourced).get(outcome.file)
 
 
 class Link(NamedTuple):
@@ -153,9 +166,8 @@ class Link(NamedTuple):
             outcome = self.script.outcome
             if outcome is not None:
                 how = {"exec": "execs", "foreground": "no exec", "background": "backgrounds"}[outcome.kind]
-                text += (
-                    f" ({shell_label(self.shell) if self.shell else 'script'}, {how} at line {outcome.line})"
-                )
+                at = f"{outcome.file} line {outcome.line}" if outcome.file else f"line {outcome.line}"
+                text += f" ({shell_label(self.shell) if self.shell else 'script'}, {how} at {at})"
             elif self.script.problem:
                 text += f" (not checked: {self.script.problem})"
         elif self.role == "launcher" and self.launcher is not None:
@@ -354,15 +366,19 @@ def _shell_of_script(resolver: _Resolver, analysis: "ScriptAnalysis", interprete
 _SELF = ('"$0"', "$0", '"$BASH_SOURCE"', "$BASH_SOURCE", '"${BASH_SOURCE[0]}"', '"${BASH_SOURCE}"')
 
 
-def _primary(analysis: "ScriptAnalysis") -> "Outcome | None":
+def _primary(analysis: "ScriptAnalysis", path: str, no_args: bool) -> "Outcome | None":
     """The path the chain follows: the first one that does not exec, else the first exec
-    that does not re-run the script itself (`exec gosu user "$0" "$@"` comes back to it)."""
+    that does not re-run the script itself (`exec gosu user "$0" "$@"`, or its own path,
+    comes back to it). With no arguments, `exec "$@"` is exec without a command, which
+    bash and dash skip: the script goes on."""
     taken = [o for o in analysis.outcomes if o.default_path] or list(analysis.outcomes)
+    if no_args:
+        taken = [o for o in taken if not (o.kind == "exec" and all(w in ALL_ARGS for w in o.words))] or taken
     for outcome in taken:
         if outcome.kind != "exec":
             return outcome
     for outcome in taken:
-        if not any(word in _SELF for word in outcome.words):
+        if not any(word in _SELF or word == path for word in outcome.words):
             return outcome
     return taken[0] if taken else None
 
@@ -632,10 +648,18 @@ def _script_link(
             return [], None, pid1
         info = ScriptInfo(path, file_origin, None, None, problem, missing, interpreter)
         return [Link("script", argv, pid1, None, origin, script=info)], None, pid1
-    from sigcheck.shell.script import analyse_script
+    from sigcheck.shell.script import analyse_script, analyse_with_files
 
     env = tuple(sorted(resolver.config.env.items()))
-    analysis = analyse_script(text, tuple(a.text for a in args[at + 1 :]), env)
+    script_args = tuple(a.text for a in args[at + 1 :])
+    analysis = analyse_script(text, script_args, env)
+    sourced: tuple[tuple[str, FileOrigin], ...] = ()
+    if analysis.wants_files:
+        # Only a script that reads a file (a source, a server's config) is analysed again
+        # with the image's files.
+        reader = SourcedFiles(resolver.files, resolver.config.workdir)
+        analysis = analyse_with_files(text, script_args, env, reader)
+        sourced = tuple(reader.origins.items())
     started = _shebang_init(analysis.shebang) if interpreter is None else None
     before: list[Link] = []
     if started is not None:
@@ -647,8 +671,8 @@ def _script_link(
         shell = _shell_of_script(resolver, analysis, interpreter)
     if shell is None and interpreter is None:
         return [], None, pid1  # not a shell script (a binary, python...): the app
-    outcome = _primary(analysis)
-    info = ScriptInfo(path, file_origin, analysis, outcome, None, False, interpreter)
+    outcome = _primary(analysis, path, at + 1 == len(args))
+    info = ScriptInfo(path, file_origin, analysis, outcome, None, False, interpreter, sourced)
     execs = None if outcome is None else outcome.kind == "exec"
     link = Link("script", argv, pid1, execs, origin, shell=shell, script=info)
     if outcome is None or path in seen:

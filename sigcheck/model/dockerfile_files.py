@@ -15,7 +15,7 @@ from sigcheck.load.context import BuildContext, OutsideContext
 from sigcheck.load.files import LoadError
 from sigcheck.load.source import Source
 from sigcheck.model.baseimages import shell_implementation
-from sigcheck.model.files import FileOrigin, built_with, locate_file
+from sigcheck.model.files import FileOrigin, built_with, context_directories, locate_file
 from sigcheck.model.image import Model, Stage, instruction_span
 from sigcheck.model.installed import installed_inits
 from sigcheck.span import Span
@@ -53,6 +53,22 @@ class DockerfileFiles:
         rel = os.path.relpath(full, self.source.directory)
         joined = os.path.join(os.path.dirname(self.path), rel)  # standard input: rel itself
         return os.path.normpath(joined) if ".." in rel.split(os.sep) else joined
+
+    def list_dir(self, directory: str) -> list[str]:
+        """The files a COPY of a build-context directory put in `directory` (a file written
+        there by a later instruction is still found by `locate`)."""
+        context = self.context
+        if context is None:
+            return []
+        for source in context_directories(self.model, self.stage, posixpath.normpath(directory)):
+            if context.is_dir(source):
+                names = [posixpath.basename(p) for p in context.glob(posixpath.join(source, "*"))]
+                return [
+                    posixpath.join(directory, name)
+                    for name in names
+                    if not context.is_dir(posixpath.join(source, name))
+                ]
+        return []
 
     def rewrite_path(self, origin: FileOrigin) -> str | None:
         if origin.kind != "context" or origin.context_path is None or self.context is None:

@@ -20,14 +20,21 @@ built on; `COPY --from=stage` follows the file into that stage.
 import fnmatch
 import posixpath
 from collections.abc import Callable, Iterator
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol, runtime_checkable
 
 from sigcheck.load.dockerfile import Heredoc, Instruction
 from sigcheck.model.expand import expand
 from sigcheck.model.image import DEFAULT_PATH, Model, Stage
 from sigcheck.span import Span
 
-__all__ = ["DEFAULT_PATH", "FileOrigin", "ImageFiles", "locate_file"]
+__all__ = [
+    "DEFAULT_PATH",
+    "FileOrigin",
+    "ImageFiles",
+    "ListsDirectories",
+    "context_directories",
+    "locate_file",
+]
 
 
 Kind = Literal["context", "heredoc", "run", "image", "layer"]  # layer: a file of a built image
@@ -72,6 +79,14 @@ class ImageFiles(Protocol):
 
     def installed_inits(self) -> Iterator[tuple[str, Span]]:
         """(init, where it is put in the image) for every init the image has, nearest first."""
+
+
+@runtime_checkable
+class ListsDirectories(Protocol):
+    """`ImageFiles` that can list a directory (what `for f in /startup.d/*` expands to)."""
+
+    def list_dir(self, directory: str) -> list[str]:
+        """The absolute paths of the files directly in `directory`, sorted; [] if unknown."""
 
 
 def _flag(ins: Instruction, name: str) -> str | None:
@@ -251,3 +266,29 @@ def _toolchain(stage: Stage) -> str | None:
             return "c"
         current = current.parent
     return None
+
+
+def context_directories(model: Model, stage: Stage, directory: str) -> Iterator[str]:
+    """Build-context directories (context-relative) that a COPY/ADD of this stage, or of the
+    stages it is built on, put at `directory` in the image, latest first."""
+    current: Stage | None = stage
+    while current is not None:
+        for index in range(len(current.instructions) - 1, -1, -1):
+            ins = current.instructions[index]
+            if ins.keyword not in ("COPY", "ADD") or len(ins.args) < 2 or _flag(ins, "from") is not None:
+                continue
+            workdir, scope = current.scopes.get(index, ("/", {}))
+            dest = expand(ins.args[-1], scope, model.parsed.escape)[0]
+            trailing = dest.endswith("/") or dest == "."
+            dest = posixpath.normpath(dest if dest.startswith("/") else posixpath.join(workdir, dest))
+            sources = [expand(w, scope, model.parsed.escape)[0] for w in ins.args[:-1]]
+            for source in sources:
+                if source.startswith("<<") or any(c in source for c in "*?["):
+                    continue
+                if dest == directory:
+                    yield source  # a directory's contents are copied into the destination
+                else:
+                    yield from _candidates(
+                        dest + ("/" if trailing else ""), source, len(sources) > 1, directory
+                    )
+        current = current.parent

@@ -18,6 +18,7 @@ from typing import Literal, NamedTuple
 from sigcheck.load.dockerfile import DockerfileSyntaxError, Instruction, ParsedDockerfile
 from sigcheck.model.baseimages import BaseImage, lookup_image
 from sigcheck.model.expand import expand
+from sigcheck.model.healthcheck import Healthcheck, from_instruction
 from sigcheck.span import Span
 
 __all__ = [
@@ -95,6 +96,7 @@ class ImageConfig:
         "entrypoint_execs_args",
         "env",
         "family",
+        "healthcheck",
         "shell",
         "shell_instruction",
         "stopsignal",
@@ -114,6 +116,7 @@ class ImageConfig:
         self.user: Setting | None = None
         self.workdir = "/"
         self.env = env
+        self.healthcheck: Healthcheck | None = None  # no rule reads it (model/healthcheck.py)
 
     def copy(self) -> "ImageConfig":
         new = ImageConfig(self.base, self.family, dict(self.env))
@@ -320,6 +323,8 @@ def build_model(parsed: ParsedDockerfile, dockerfile: str = "-") -> Model:
             # Unresolved (`STOPSIGNAL $SIG` with a build argument): keep the text, rules skip it.
             value = value if complete else ins.rest
             config.stopsignal = Setting(value, ins, span=instruction_span(dockerfile, ins))
+        elif kw == "HEALTHCHECK":
+            config.healthcheck = from_instruction(ins, instruction_span(dockerfile, ins))
         elif kw == "USER":
             user = expand(ins.rest, scope, escape)[0]
             config.user = Setting(user, ins, span=instruction_span(dockerfile, ins))

@@ -14,8 +14,9 @@ from sigcheck.load.files import LoadError
 from sigcheck.load.image import Image, ImageError
 from sigcheck.model.baseimages import shell_implementation
 from sigcheck.model.files import FileOrigin
+from sigcheck.model.healthcheck import from_config
 from sigcheck.model.image import DEFAULT_PATH, DEFAULT_SHELL, ImageConfig, Setting, command_from_config
-from sigcheck.model.knowledge import init_packages
+from sigcheck.model.knowledge import init_files, init_packages
 from sigcheck.span import Span
 
 __all__ = ["LayerImageFiles", "image_config", "image_family"]
@@ -71,6 +72,7 @@ def image_config(image: Image) -> ImageConfig:
         config.cmd = command_from_config("CMD", stored.cmd, shell, image.span("Cmd"))
     if stored.stop_signal:
         config.stopsignal = Setting(stored.stop_signal, None, None, span=image.span("StopSignal"))
+    config.healthcheck = from_config(stored.healthcheck, image.span("Healthcheck"))
     if stored.user:
         config.user = Setting(stored.user, None, None, span=image.span("User"))
     config.workdir = posixpath.normpath(posixpath.join("/", stored.working_dir or "/"))
@@ -80,7 +82,7 @@ def image_config(image: Image) -> ImageConfig:
 class LayerImageFiles:
     """The files of an image: what its layers, merged, hold. Nothing is writable."""
 
-    __slots__ = ("archive", "family", "files", "image", "workdir")
+    __slots__ = ("archive", "family", "files", "image", "texts", "workdir")
 
     def __init__(self, image: Image) -> None:
         self.image = image
@@ -88,6 +90,9 @@ class LayerImageFiles:
         self.archive = image.archive
         self.workdir = posixpath.normpath(posixpath.join("/", image.config.working_dir or "/"))
         self.family = image_family(image)
+        # What the chain read, by in-image path: the text report's code frames show it
+        # without reading the archive again.
+        self.texts: dict[str, str] = {}
 
     def _span(self, path: str) -> Span:
         # The archive has no lines of its own to point at: the in-image path says where.
@@ -107,7 +112,8 @@ class LayerImageFiles:
 
     def read(self, origin: FileOrigin) -> tuple[str | None, str | None]:
         try:
-            return self.files.read_text(origin.image_path), None
+            text = self.texts[origin.image_path] = self.files.read_text(origin.image_path)
+            return text, None
         except LoadError as exc:
             return None, f"{origin.image_path} in the image: {exc}"
         except ImageError as exc:
@@ -120,10 +126,7 @@ class LayerImageFiles:
         return None
 
     def project_has(self, name: str) -> bool:
-        try:
-            return self.files.exists(posixpath.join(self.workdir, name))
-        except ImageError:
-            return False
+        return self._exists(posixpath.join(self.workdir, name))
 
     def shell_of(self, program: str, family: str) -> str | None:
         if program in ("sh", "/bin/sh"):
@@ -137,7 +140,17 @@ class LayerImageFiles:
                 return "ash"
             if name in ("bash", "zsh", "mksh"):
                 return name
+            if name is None and not self._has_sh(program):
+                # The layers are the whole file system: no sh in them is no shell, whatever
+                # os-release says (distroless images carry Debian's os-release).
+                return "none"
         return shell_implementation(program, family)
+
+    def _has_sh(self, program: str) -> bool:
+        if program.startswith("/"):
+            return self._exists(program)
+        path = _env(self.image).get("PATH", DEFAULT_PATH)
+        return any(self._exists(posixpath.join(d or "/", program)) for d in path.split(":"))
 
     def rewrite_path(self, origin: FileOrigin) -> str | None:
         return None  # an image is never rewritten: --fix does not apply
@@ -152,3 +165,12 @@ class LayerImageFiles:
                     if init not in seen and self._is_file(candidate):
                         seen.add(init)
                         yield init, self._span(candidate)
+        for init, where, beside in init_files():
+            if self._is_file(where) and self._exists(beside):
+                yield init, self._span(where)
+
+    def _exists(self, path: str) -> bool:
+        try:
+            return self.files.exists(path)
+        except ImageError:
+            return False

@@ -9,6 +9,7 @@ source in the data file.
 
 import posixpath
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -19,11 +20,14 @@ __all__ = [
     "App",
     "Init",
     "Supervisor",
+    "daemonizes",
     "identify_app",
     "identify_init",
     "identify_supervisor",
+    "init_files",
     "init_packages",
     "is_one_shot",
+    "is_teardown",
 ]
 
 
@@ -41,6 +45,7 @@ class App(NamedTuple):
     term_flag: str | None
     note: str | None
     source: str
+    stops_at_once: bool = False  # its SIGTERM handler exits without a drain that takes time
 
     def avoid_reason(self, signal: str) -> str | None:
         return dict(self.avoid).get(signal)
@@ -96,6 +101,7 @@ def _app(entry_id: str) -> App:
         term_flag=entry.get("term_flag"),
         note=entry.get("note"),
         source=entry["source"],
+        stops_at_once=bool(entry.get("stops_at_once", False)),
     )
 
 
@@ -211,9 +217,11 @@ def is_one_shot(argv: tuple[str, ...]) -> bool:
     never the long-running app of a container."""
     if not argv:
         return False
-    if _first_entry("one_shot", posixpath.basename(argv[0])) is None:
+    entry = _first_entry("one_shot", posixpath.basename(argv[0]))
+    if entry is None:
         return False
-    return not any(word in _STAYS or word in ("-w", "--watch") for word in argv[1:])
+    watch = entry.get("watch_flags", ("-w", "--watch"))  # pg_dump's -w is --no-password
+    return not any(word in _STAYS or word in watch for word in argv[1:])
 
 
 @lru_cache(maxsize=1)
@@ -222,6 +230,39 @@ def init_packages() -> dict[str, tuple[str, ...]]:
     return {key: tuple(value) for key, value in raw.items() if not key.startswith("_")}
 
 
+@lru_cache(maxsize=1)
+def init_files() -> tuple[tuple[str, str, str], ...]:
+    """(init, path, beside): inits an image shows by a fixed file rather than a package on
+    PATH; `beside` must exist too, so an unrelated `/init` is not taken for one."""
+    return tuple((e["id"], e["path"], e["beside"]) for e in _data().get("init_files", ()))
+
+
 def mentions_handler(text: str, patterns: tuple[str, ...], signal: str = "SIGTERM") -> bool:
     """Whether the code matches one of the patterns, `{signal}` standing for `signal`."""
     return any(re.search(p.replace("{signal}", re.escape(signal)), text) for p in patterns)
+
+
+def is_teardown(argv: tuple[str, ...]) -> bool:
+    """A command that stops the services the script started (`tmshutdown`): what ran in the
+    foreground before it was a client that returned, not the container's app."""
+    entry = _first_entry("one_shot", posixpath.basename(argv[0])) if argv else None
+    return entry is not None and bool(entry.get("teardown"))
+
+
+def daemonizes(argv: tuple[str, ...], read: Callable[[str], str | None]) -> bool:
+    """The server forks its daemon into the background and the command returns at once
+    (nginx's default `daemon on;`), unless its flags or the configuration file it reads
+    (`read(path)`: the image's text of it, None when unknown) keep it in the foreground."""
+    entry = _first_entry("apps", posixpath.basename(argv[0])) if argv else None
+    daemon = entry.get("daemon") if entry is not None else None
+    if daemon is None:
+        return False
+    foreground = re.compile(daemon["foreground"])
+    if any(foreground.search(word) for word in argv[1:]):
+        return False
+    flag = daemon["config_flag"]
+    config = argv[argv.index(flag) + 1] if flag in argv[1:-1] else daemon["config"]
+    if "$" in config:
+        return False  # a configuration the script chooses at run time: unknown
+    text = read(config)
+    return text is None or not re.search(r"(?m)^\s*" + daemon["foreground"] + r"\s*;", text)

@@ -248,7 +248,10 @@ def _relaying(argv: tuple[str, ...]) -> Launcher | None:
     if name == "sudo":
         i = 1
         while i < len(argv) and argv[i].startswith("-"):
-            i += 2 if argv[i] in ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T") else 1
+            word = argv[i]
+            # Short options cluster (`-HEu app`): the last one may take the next word as its value.
+            cluster = len(word) > 2 and word[1] != "-" and word[-1] in "ugCDprtUT"
+            i += 2 if word in ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T") or cluster else 1
         return Launcher("sudo", "sudo, relays", True, "error", "", "", i if i < len(argv) else None)
     if name == "timeout":
         i = 1

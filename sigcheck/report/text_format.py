@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from sigcheck.findings import FileReport, Finding, Severity
+from sigcheck.load.files import source_lines
 
 __all__ = ["printable", "render", "render_text"]
 
@@ -59,8 +60,21 @@ def _frame(finding: Finding, source: list[str] | None) -> list[Line]:
     return lines
 
 
-def _finding_lines(finding: Finding, source: list[str] | None, report_path: str) -> list[Line]:
+def _source(report: FileReport, finding: Finding) -> list[str] | None:
+    if finding.logical is not None:
+        # In an image: the script's text as the lint read it, never the archive's bytes.
+        kept = report.sources.get(finding.logical_file or "")
+        return source_lines(kept) if kept is not None else None
+    return report.lines if finding.path == report.path else None
+
+
+def _finding_lines(
+    finding: Finding, source: list[str] | None, report_path: str, image: str | None = None
+) -> list[Line]:
     style = _STYLES[finding.severity]
+    logical = finding.logical
+    if logical is not None and image is not None:
+        logical = logical.removeprefix(f"{image} ")  # the header names the image
     out: list[Line] = [
         [
             # A finding in an entry script names the script; the group header names the Dockerfile.
@@ -68,8 +82,8 @@ def _finding_lines(finding: Finding, source: list[str] | None, report_path: str)
             # In an image archive the line of the archive means nothing: where the fact lives does.
             (
                 "",
-                f"{printable(finding.logical)}  "
-                if finding.logical
+                f"{printable(logical)}  "
+                if logical
                 else f"{finding.line}:{finding.column}  ",
             ),
             (style, finding.severity.label),
@@ -95,8 +109,12 @@ def _summary(reports: Sequence[FileReport], seconds: float | None) -> Line:
         for finding in report.findings:
             counts[finding.severity] += 1
     errors = sum(1 for r in reports if r.error is not None)
-    files = len(reports)
+    # An archive is one file however many images it holds; each image is one report.
+    files = len({r.path for r in reports}) if any(r.image is not None for r in reports) else len(reports)
     parts = [f"{files} file{'s' if files != 1 else ''}"]
+    images = sum(1 for r in reports if r.image is not None)
+    if images:
+        parts.append(f"{images} image{'s' if images != 1 else ''}")
     for severity in sorted(Severity, reverse=True):
         n = counts[severity]
         parts.append(f"{n} {severity.label}{'s' if n != 1 else ''}")
@@ -122,11 +140,12 @@ def build_lines(reports: Sequence[FileReport], seconds: float | None) -> list[Li
             continue
         if not report.findings:
             continue
-        lines.append([("bold underline", printable(report.path))])
+        header = [("bold underline", printable(report.path))]
+        if report.image is not None:
+            header += [("", " "), ("bold", f"({printable(report.image)})")]
+        lines.append(header)
         for finding in report.findings:
-            lines += _finding_lines(
-                finding, report.lines if finding.path == report.path else None, report.path
-            )
+            lines += _finding_lines(finding, _source(report, finding), report.path, report.image)
         lines.append([])
     fixable = sum(1 for report in reports for finding in report.findings if finding.fix_safe)
     if fixable:

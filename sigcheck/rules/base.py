@@ -95,9 +95,10 @@ class Context(NamedTuple):
         parent = self.chain.links[index - 1] if index else None
         info = parent.script if parent is not None else None
         written_in_script = parent is not None and link.origin is parent.origin  # not passed in as "$@"
-        if info is not None and info.origin is not None and info.outcome is not None and written_in_script:
+        written = info.origin_of(info.outcome) if info is not None and info.outcome is not None else None
+        if info is not None and written is not None and info.outcome is not None and written_in_script:
             return self.script_finding(
-                rule, info.origin, info.outcome.line, message, severity=severity, fix=fix, edit=edit
+                rule, written, info.outcome.line, message, severity=severity, fix=fix, edit=edit
             )
         span = link.origin.span if link.origin is not None else None
         return self.finding(rule, span or self.anchor(), message, severity=severity, fix=fix, edit=edit)

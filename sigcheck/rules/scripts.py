@@ -22,15 +22,19 @@ def script_outcomes(links: list[Link]) -> Iterator[tuple[Link, FileOrigin, Outco
         if link.role != "script" or info is None or info.analysis is None or info.origin is None:
             continue
         for outcome in info.analysis.outcomes:
-            yield link, info.origin, outcome
+            origin = info.origin_of(outcome)
+            if origin is not None:
+                yield link, origin, outcome
 
 
-def where(link: Link) -> str:
+def where(link: Link, outcome: Outcome | None = None) -> str:
+    """The script, how it runs, and the file it sourced when the command is written there."""
     info = link.script
     path = info.image_path if info is not None else link.program
     who = "PID 1" if link.pid1 else "a child of PID 1"
     shell = shell_label(link.shell) if link.shell else "a shell"
-    return f"{path} (run by {shell} as {who})"
+    sourced = f", in {outcome.file}, which it sources" if outcome is not None and outcome.file else ""
+    return f"{path} (run by {shell} as {who}{sourced})"
 
 
 def columns_of(outcome: Outcome) -> tuple[int, int] | None:

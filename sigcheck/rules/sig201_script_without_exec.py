@@ -19,7 +19,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         how = "in a pipeline" if outcome.pipeline else "in a loop" if outcome.loop else "without `exec`"
         grace = ctx.chain.runtime.after_grace
         message = (
-            f"{where(link)} starts `{command}` {how}, so the shell stays PID 1 and the app is its "
+            f"{where(link, outcome)} starts `{command}` {how}, so the shell stays PID 1 and the app is its "
             f"child. `docker stop` sends {signal} to the shell, which does not forward it (a shell "
             f"defers even its own traps until the foreground child exits); the app is SIGKILLed {grace}."
         )

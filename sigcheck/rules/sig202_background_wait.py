@@ -20,7 +20,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         forwarding = outcome.forwarding_traps
         if not forwarding:
             message = (
-                f"{where(link)} starts `{command}` in the background and waits for it without a trap: "
+                f"{where(link, outcome)} starts `{command}` in the background and waits for it "
+                "without a trap: "
                 f"{signal} reaches only the shell, which ignores it as PID 1, so the app is SIGKILLed "
                 f"{ctx.chain.runtime.after_grace}."
             )
@@ -29,7 +30,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             )
         elif outcome.waits < 2 and not any(trap.waits for trap in forwarding):
             message = (
-                f"{where(link)} forwards the stop signal with a trap but waits only once: the first "
+                f"{where(link, outcome)} forwards the stop signal with a trap but waits only once: the first "
                 "`wait` returns as soon as the trap runs, the script exits, and the app is SIGKILLed "
                 "mid-shutdown (measured: the app got the signal in only 9 of 20 runs). Wait again "
                 "after the trap, or simply `exec` the app."

@@ -16,7 +16,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         for trap in outcome.exiting_traps:
             signals = " ".join(trap.signals)
             message = (
-                f"{where(link)} traps {signals} with `{trap.body}`, which exits without signalling "
+                f"{where(link, outcome)} traps {signals} with `{trap.body}`, which exits without signalling "
                 f"`{' '.join(outcome.command.words)}`: PID 1 exits at once and the kernel SIGKILLs the "
                 "app before it can shut down."
             )

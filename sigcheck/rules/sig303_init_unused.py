@@ -21,6 +21,10 @@ def _unread_start(ctx: Context) -> bool:
     return app is not None and app.app is None and looks_like_script(app.program)
 
 
+# s6-overlay's /init takes the command as its arguments, with no `--` (its README).
+_FIXES = {"s6-overlay": 'ENTRYPOINT ["/init"]'}
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     if any(link.role == "init" for link in ctx.chain.links):
         return
@@ -39,7 +43,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"`{ctx.chain.links[0].program if ctx.chain.links else 'nothing'}`. An init only helps as "
             f"PID 1; make it the first element of an exec-form ENTRYPOINT, or drop it from the image."
         )
-        fix = f'ENTRYPOINT ["{init}", "--"]' if init != "dumb-init" else 'ENTRYPOINT ["dumb-init", "--"]'
+        fix = _FIXES.get(init, f'ENTRYPOINT ["{init}", "--"]')
         yield ctx.finding(RULE, span, message, fix=fix)
         return
 

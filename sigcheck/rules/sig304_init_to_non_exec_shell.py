@@ -22,10 +22,13 @@ def _stays(link: Link) -> bool:
 
 def _dies_at_once(ctx: Context, signal: str) -> bool:
     """The app ends as soon as the signal reaches it, so there is no slow shutdown to cut
-    short: a runtime (Python, Node) whose entry file was read and installs no handler, or
-    a program that runs no code of its own (`sleep 1d`, `tail -f`, a keep-alive)."""
+    short: a runtime (Python, Node) whose entry file was read and installs no handler, a
+    program that runs no code of its own (`sleep 1d`, `tail -f`, a keep-alive), or a server
+    whose handler exits without draining anything (clamd)."""
     app = ctx.chain.app
     known = app.app if app is not None else None
+    if known is not None and known.stops_at_once:
+        return True  # its handler exits at once (clamd): no drain for the init to cut
     if app is None or known is None or known.handles_signals:
         return False
     if not known.handler_patterns:
@@ -59,15 +62,15 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"`{' '.join(init.argv)}` runs {shell}, which does not exec the app: {effect}. "
             "Make the shell exec the app."
         )
-        if link.role == "script" and link.script is not None and link.script.origin is not None:
-            outcome = link.script.outcome
-            assert outcome is not None
+        outcome = link.script.outcome if link.role == "script" and link.script is not None else None
+        written = link.script.origin_of(outcome) if link.script is not None and outcome is not None else None
+        if outcome is not None and written is not None:
             fix = "exec " + " ".join(outcome.command.words) if outcome.kind == "foreground" else None
-            edit = script_exec_edit(ctx, link.script.origin, outcome)
+            edit = script_exec_edit(ctx, written, outcome)
             if edit is not None:
                 fix = edit.replacement.strip()
             yield ctx.script_finding(
-                RULE, link.script.origin, outcome.line, message, severity=severity, fix=fix, edit=edit
+                RULE, written, outcome.line, message, severity=severity, fix=fix, edit=edit
             )._replace(at_once=True)  # the init exits with its shell child
             continue
         origin = link.origin

@@ -7,8 +7,9 @@ plain `sigcheck Dockerfile` must not pay.
 Modules: `positions` (character columns <-> the client's code units), `settings`
 (configuration file + editor settings -> lint options), `launch` (the chain for
 hover and related information), `engine` (one lint on a worker thread),
-`diagnostics`, `actions`, `hover`, and `server` (the protocol wiring and the
-document/workspace state).
+`deploy` (the same for a Compose file or Kubernetes manifest), `diagnostics`,
+`actions`, `hover`, `documents` (LSP's line breaks for pygls), and `server` (the
+protocol wiring and the document/workspace state).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ __all__ = [
     "edit_holds",
     "fix_all",
     "ignore_edit",
+    "quick_fix",
     "replace_all",
     "text_edit",
 ]
@@ -70,6 +71,32 @@ def text_edit(text: str, edit: Edit, encoding: Encoding) -> types.TextEdit:
             _position(lines, edit.end_line, edit.end_column, encoding),
         ),
         new_text=edit.replacement.replace("\n", _ending(text, edit.line)),
+    )
+
+
+def quick_fix(
+    finding: Finding,
+    diagnostic: types.Diagnostic,
+    text_of: Callable[[str], str | None],
+    uri_of: Callable[[str], str],
+    encoding: Encoding,
+) -> types.CodeAction | None:
+    """The finding's own edit as a code action on the file it edits, which need not be the
+    file the diagnostic is shown in (a script finding whose fix is the Dockerfile's
+    STOPSIGNAL): that file's buffer if open, else its disk copy (`text_of`, by real path)."""
+    edit = finding.edit
+    if edit is None or not os.path.isabs(edit.file):
+        return None
+    file = os.path.realpath(edit.file)
+    text = text_of(file)
+    if text is None or not edit_holds(text, edit):
+        return None  # changed since the lint: the next lint offers the fix again
+    return types.CodeAction(
+        title=f"Fix {finding.rule}: {finding.fix or edit.replacement}",
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        is_preferred=True,
+        edit=types.WorkspaceEdit(changes={uri_of(file): [text_edit(text, edit, encoding)]}),
     )
 
 

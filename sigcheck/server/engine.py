@@ -38,6 +38,7 @@ class LintJob(NamedTuple):
     threshold: str | None
     encoding: Encoding
     uris: Mapping[str, str]  # real path -> the URI the editor opened it under
+    kind: str = "dockerfile"  # or "yaml": a Compose file or Kubernetes manifest (server.deploy)
 
 
 class Entry(NamedTuple):
@@ -67,8 +68,7 @@ def _text_of(file: str, job: LintJob, cache: dict[str, str]) -> str:
 
 
 def _target(finding: Finding, job: LintJob) -> str:
-    if finding.edit is not None and os.path.isabs(finding.edit.file):
-        return finding.edit.file
+    """The file the finding is shown in: where its words are (its fix may edit another)."""
     if finding.path == job.path:
         return job.file
     return os.path.realpath(finding.path)
@@ -115,6 +115,10 @@ def run_lint(job: LintJob) -> LintOutcome:
         entry = Entry(None, problem_diagnostic(problem, 1, own, job.encoding))
         return LintOutcome(job, {job.file: [entry]}, frozenset(), None, texts)
     try:
+        if job.kind == "yaml":
+            from sigcheck.server.deploy import run_yaml_lint
+
+            return run_yaml_lint(job)
         result = lint_source(job.text, job.path, job.options, job.overlay)
         launch = launch_info(result)
     except LoadError as exc:

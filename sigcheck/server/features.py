@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+from functools import partial
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from sigcheck.server import actions, hover
+from sigcheck.server.deploy import is_yaml_name
 from sigcheck.server.documents import use_lsp_lines
 from sigcheck.server.positions import TextLines
 from sigcheck.server.server import DEBOUNCE, WATCHED, SigcheckServer, _read_disk, _real
@@ -180,18 +182,13 @@ async def _code_actions(
     found = actions.matching(ls.findings_at(real), params.range)
     if _wants(only, types.CodeActionKind.QuickFix.value):
         for finding, diagnostic in found:
-            edit = finding.edit
-            if edit is not None and edit.file == real and actions.edit_holds(text, edit):
-                out.append(
-                    types.CodeAction(
-                        title=f"Fix {finding.rule}: {finding.fix or edit.replacement}",
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[diagnostic],
-                        is_preferred=True,
-                        edit=types.WorkspaceEdit(changes={uri: [actions.text_edit(text, edit, encoding)]}),
-                    )
-                )
-        for finding, diagnostic in found:
+            fix = actions.quick_fix(finding, diagnostic, partial(_text, ls), ls.uri_of, ls.encoding)
+            if fix is not None:
+                out.append(fix)
+        # The deployment lint reads no `# sigcheck ignore=` comments in YAML: none is offered.
+        document = ls.open.get(real)
+        in_yaml = document.kind == "yaml" if document is not None else is_yaml_name(real)
+        for finding, diagnostic in found if not in_yaml else ():
             insert = actions.ignore_edit(text, finding, encoding)
             if insert is not None:
                 out.append(
@@ -212,7 +209,12 @@ async def _code_actions(
 async def _fix_all(ls: SigcheckServer, real: str) -> types.CodeAction | None:
     """Fix-all of a Dockerfile fixes it and the entry scripts it runs; of a script, that script."""
     document = ls.open.get(real)
-    dockerfiles = [real] if document is not None and document.is_dockerfile else ls.readers(real)
+    if document is not None and document.kind == "yaml":
+        return None  # deploy_lint's findings carry no edit (a shared Dockerfile is fixed on its own)
+    if document is not None and document.kind == "dockerfile":
+        dockerfiles = [real]
+    else:  # a script: the Dockerfiles that run it (a YAML file that reaches it has no edits)
+        dockerfiles = [d for d in ls.readers(real) if not is_yaml_name(ls.paths.get(d, d))]
     if not dockerfiles:
         return None
     texts = {file: ls.workspace.get_text_document(d.uri).source for file, d in ls.open.items()}

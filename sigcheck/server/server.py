@@ -11,7 +11,9 @@ result whose generation is no longer the newest is dropped (a newer text is on
 its way), so the editor never sees diagnostics of an older version.
 
 Which Dockerfiles are linted: the open ones, and those that read an open entry
-script (from what their last lint read). Their diagnostics are published for
+script (from what their last lint read). An open YAML file is linted the same way
+(`deploy`: a Compose file or manifest, else silence); its "reads" are the
+Dockerfiles its services build and the files Compose merges. Their diagnostics are published for
 the Dockerfile and for every entry script they run, each on its own URI; a
 script run by two Dockerfiles gets both sets.
 
@@ -39,6 +41,7 @@ from sigcheck.discover import discover, is_dockerfile_name
 from sigcheck.findings import Finding
 from sigcheck.lint import LintOptions, lint_source
 from sigcheck.load.files import LoadError, read_text
+from sigcheck.server.deploy import YAML_LANGUAGES, is_yaml_name
 from sigcheck.server.engine import Entry, LintJob, LintOutcome, run_lint
 from sigcheck.server.launch import LaunchInfo
 from sigcheck.server.positions import Encoding
@@ -66,18 +69,38 @@ WATCHED = (
     "**/Containerfile.*",
     "**/*.containerfile",
     "**/*.sh",
+    "**/*.yml",  # a Compose file's override and extends files, read from disk
+    "**/*.yaml",
     "**/pyproject.toml",
     "**/.sigcheck.toml",
 )
 
 
 class OpenDocument:
-    __slots__ = ("is_dockerfile", "path", "uri")
+    __slots__ = ("kind", "path", "uri")
 
-    def __init__(self, uri: str, path: str, is_dockerfile: bool) -> None:
+    def __init__(self, uri: str, path: str, kind: str) -> None:
         self.uri = uri
         self.path = path  # absolute, as the editor names it (symlinks kept)
-        self.is_dockerfile = is_dockerfile
+        self.kind = kind  # "dockerfile", "yaml" (Compose or Kubernetes, if its content says so), "script"
+
+    @property
+    def is_root(self) -> bool:
+        """Linted on its own (a Dockerfile or a YAML file), not only through the files that run it."""
+        return self.kind != "script"
+
+
+def _kind(path: str, language_id: str | None) -> str:
+    if language_id == "dockerfile":
+        return "dockerfile"
+    if language_id in YAML_LANGUAGES:
+        return "yaml"
+    if language_id != "shellscript":
+        if is_dockerfile_name(os.path.basename(path)):
+            return "dockerfile"
+        if is_yaml_name(path):
+            return "yaml"
+    return "script"
 
 
 def _real(path: str) -> str:
@@ -241,17 +264,17 @@ class SigcheckServer(LanguageServer):
 
     def is_active(self, dockerfile: str) -> bool:
         document = self.open.get(dockerfile)
-        if document is not None and document.is_dockerfile:
+        if document is not None and document.is_root:
             return True
         return any(
-            file in self.open and not self.open[file].is_dockerfile for file in self.reads.get(dockerfile, ())
+            file in self.open and not self.open[file].is_root for file in self.reads.get(dockerfile, ())
         )
 
     def readers(self, script: str) -> list[str]:
         return [dockerfile for dockerfile, read in self.reads.items() if script in read]
 
     def active(self) -> list[str]:
-        known = set(self.reads) | {f for f, d in self.open.items() if d.is_dockerfile}
+        known = set(self.reads) | {f for f, d in self.open.items() if d.is_root}
         return sorted(f for f in known if self.is_active(f))
 
     # --- linting -------------------------------------------------------------------------
@@ -288,8 +311,9 @@ class SigcheckServer(LanguageServer):
         overlay.pop(dockerfile, None)
         resolved = self.settings_for(path)
         uris = {file: d.uri for file, d in self.open.items()}
+        kind = document.kind if document is not None else "yaml" if is_yaml_name(path) else "dockerfile"
         return LintJob(
-            dockerfile, path, text, overlay, resolved.options, resolved.threshold, self.encoding, uris
+            dockerfile, path, text, overlay, resolved.options, resolved.threshold, self.encoding, uris, kind
         )
 
     async def lint(self, dockerfile: str, generation: int) -> None:
@@ -421,7 +445,7 @@ class SigcheckServer(LanguageServer):
         dockerfile = _real(path)
         self.paths.setdefault(dockerfile, path)
         self.indexed.add(dockerfile)
-        if dockerfile in self.open and self.open[dockerfile].is_dockerfile:
+        if dockerfile in self.open and self.open[dockerfile].is_root:
             return  # its own lints keep its reads current
         options = self.settings_for(path).options
         reads = await asyncio.get_running_loop().run_in_executor(self.index_pool, _reads_of, path, options)
@@ -437,13 +461,10 @@ class SigcheckServer(LanguageServer):
         if path is None:
             return None  # not a file (an untitled buffer): sigcheck needs a place for the context
         path = os.path.abspath(path)
-        is_dockerfile = language_id == "dockerfile" or (
-            language_id != "shellscript" and is_dockerfile_name(os.path.basename(path))
-        )
-        document = OpenDocument(uri, path, is_dockerfile)
+        document = OpenDocument(uri, path, _kind(path, language_id))
         real = _real(path)
         self.open[real] = document
-        if is_dockerfile:
+        if document.is_root:
             self.paths[real] = path
         return real, document
 
@@ -451,7 +472,7 @@ class SigcheckServer(LanguageServer):
         document = self.open.get(real)
         if document is None:
             return
-        if document.is_dockerfile:
+        if document.is_root:
             self.schedule(real, delay)
         for dockerfile in self.readers(real):
             if dockerfile != real and self.is_active(dockerfile):
@@ -462,7 +483,7 @@ class SigcheckServer(LanguageServer):
         if document is None:
             return
         affected = set(self.readers(real))
-        if document.is_dockerfile:
+        if document.is_root:
             affected.add(real)
         for dockerfile in affected:
             if self.is_active(dockerfile):
@@ -493,12 +514,19 @@ class SigcheckServer(LanguageServer):
                     task.add_done_callback(self.tasks.discard)
             if real not in self.open:  # an open buffer wins over the disk
                 relint.update(self.readers(real))
+                if is_yaml_name(name):  # maybe a new override file that Compose merges
+                    relint.update(self.yaml_beside(real))
         if config_changed:
             self.resolved.clear()
             relint.update(self.active())
         for dockerfile in relint:
             if self.is_active(dockerfile):
                 self.schedule(dockerfile)
+
+    def yaml_beside(self, file: str) -> list[str]:
+        """The open YAML files in `file`'s directory: Compose merges the override files there."""
+        directory = os.path.dirname(file)
+        return [f for f, d in self.open.items() if d.kind == "yaml" and os.path.dirname(f) == directory]
 
     # --- requests ------------------------------------------------------------------------
 

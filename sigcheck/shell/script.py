@@ -23,13 +23,17 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from sigcheck.model.knowledge import (
+    daemonizes,
     identify_app,
     identify_init,
     identify_supervisor,
     is_one_shot,
+    is_teardown,
 )
 from sigcheck.model.launchers import identify_launcher
 from sigcheck.shell.parse import node_text, parse_shell
+from sigcheck.shell.sourced import MAX_BYTES, MAX_GLOB, MAX_READS, SourceFiles, expand_path
+from sigcheck.shell.sourced import MAX_DEPTH as MAX_SOURCE_DEPTH
 from sigcheck.shell.words import (
     ALL_ARGS,
     SimpleCommand,
@@ -47,6 +51,7 @@ __all__ = [
     "ScriptAnalysis",
     "TrapInfo",
     "analyse_script",
+    "analyse_with_files",
     "args_index",
     "branch_outcomes",
     "shebang_of",
@@ -179,6 +184,7 @@ class Outcome(NamedTuple):
     pipeline: bool = False
     loop: bool = False
     default_path: bool = True  # False: only other arguments than the image's CMD take this path
+    file: str | None = None  # the sourced file (its path in the image) the command is in; None: the script
 
     @property
     def follower(self) -> bool:
@@ -261,6 +267,8 @@ def _known_program(words: tuple[str, ...]) -> bool:
     )
 
 
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_RUN_AS = frozenset({"sudo", "su-exec", "gosu", "runuser", "chpst", "s6-setuidgid", "setpriv"})
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "mksh", "ksh", "busybox"})
 # A name a shell function can have and a program on PATH rarely has: an identifier with an
 # underscore (`configure_nginx`, `log_error`, `_main`). Plain words (`getmail`, `rsync`) are
@@ -307,6 +315,7 @@ class ScriptAnalysis(NamedTuple):
     parse_error: bool
     functions: tuple[str, ...] = ()
     truncated: bool = False  # nested deeper, or larger, than the walker follows
+    wants_files: bool = False  # analysed without the image's files, it reads one: analyse again with them
 
 
 def shebang_of(text: str) -> tuple[tuple[str, ...] | None, bool]:
@@ -334,7 +343,11 @@ MAX_DEPTH = 32  # nesting of subshells, branches and function calls the walker f
 
 class _Walker:
     def __init__(
-        self, root: Node, args: tuple[str, ...] | None = None, env: tuple[tuple[str, str], ...] | None = None
+        self,
+        root: Node,
+        args: tuple[str, ...] | None = None,
+        env: tuple[tuple[str, str], ...] | None = None,
+        files: SourceFiles | None = None,
     ) -> None:
         self.args = args  # the script's arguments, when the chain knows them
         # The image's ENV, when the chain knows it: a variable it does not set is unset by default.
@@ -350,14 +363,28 @@ class _Walker:
         # Values assigned to each variable anywhere on the way (`EXEC="runuser -u app --"`, or
         # `exec_cmd="exec su-exec neo4j"` on one branch and `exec_cmd="exec"` on the other).
         self.values: dict[str, list[str]] = {}
-        # Functions defined at the top level (where entry scripts define them): walking every
-        # node of the tree from Python would cost more than parsing it.
+        self.files = files  # the image's files, to read what the script sources
+        self.file: str | None = None  # the sourced file being walked; None: the script itself
+        self.function_file: dict[str, str | None] = {}  # where each function was defined
+        self.texts: dict[str, str] = {}  # sourced files' text, for columns
+        self.trees: list[object] = []  # keeps the sourced files' trees alive with their nodes
+        self.source_depth = 0
+        self.source_bytes = 0
+        self.source_reads = 0
+        self.hook_vars: set[str] = set()  # variables of loops that run one file after another
+        self.wants_files = False  # it reads a file (a source, a server's config) it was not given
+        self.define(root)
+
+    def define(self, root: Node) -> None:
+        """Record the functions defined at the top level (where entry scripts define them):
+        walking every node of the tree from Python would cost more than parsing it."""
         for node in root.children:
             if node.type == "function_definition":
                 name = node.child_by_field_name("name")
                 body = node.child_by_field_name("body")
                 if name is not None and body is not None:
                     self.functions[node_text(name)] = body
+                    self.function_file[node_text(name)] = self.file
 
     @staticmethod
     def statements(node: Node) -> list[Node]:
@@ -424,6 +451,96 @@ class _Walker:
                 out.append(cmd._replace(words=words, literal=literal))
         return out or [cmd]
 
+    def read_config(self, path: str) -> str | None:
+        if self.files is None:
+            self.wants_files = True
+            return None
+        return self.files.read(path)
+
+    def value(self, name: str) -> str | None:
+        """`$name` where the script reads a file: its one literal assignment, else the ENV's."""
+        values = self.values.get(name)
+        if values:
+            return values[0] if len(values) == 1 and values[0] != "\x00" else None
+        return self.variable(name)
+
+    def source(
+        self, path: str, positional: tuple[str, ...] | None, traps: list[TrapInfo], running: list[Outcome]
+    ) -> _Path | None:
+        """Walk the file `. path` reads, in the caller's shell (its functions become the
+        caller's, its `exec` replaces the caller); None when it cannot be read."""
+        if self.files is None:
+            self.wants_files = True
+            return None
+        if self.budget <= 0:
+            return None
+        if self.source_depth >= MAX_SOURCE_DEPTH or self.source_reads >= MAX_READS:
+            self.truncated = True
+            return None
+        self.source_reads += 1
+        text = self.files.read(path)
+        if text is not None and self.source_bytes + len(text) > MAX_BYTES:
+            self.truncated = True
+        if text is None or self.source_bytes + len(text) > MAX_BYTES:
+            return None
+        self.source_bytes += len(text)
+        text = text.replace("\r\n", "\n")
+        tree = parse_shell(text)
+        self.trees.append(tree)
+        self.texts[path] = text
+        saved = self.file
+        self.file = path
+        self.source_depth += 1
+        try:
+            self.define(tree.root_node)
+            top = [s for s in self.statements(tree.root_node) if s.type != "function_definition"]
+            return self.walk(top, positional, traps, running)
+        finally:
+            self.file = saved
+            self.source_depth -= 1
+
+    def sourcing(
+        self, node: Node, positional: tuple[str, ...] | None, traps: list[TrapInfo], running: list[Outcome]
+    ) -> _Path | None:
+        """The path after `. FILE` / `source FILE`, or a loop sourcing a glob's files; None for
+        any other statement."""
+        if node.type == "for_statement":
+            return self.source_loop(node, positional, traps, running)
+        if node.type != "command" or _first_word(node) not in (".", "source"):
+            return None
+        self.sourced = True
+        cmd = simple_command(node)
+        path = expand_path(cmd.words[1], self.value) if len(cmd.words) > 1 else None
+        sub = self.source(path, positional, traps, running) if path else None
+        return sub or _Path([], running, False, positional)
+
+    def source_loop(
+        self, node: Node, positional: tuple[str, ...] | None, traps: list[TrapInfo], running: list[Outcome]
+    ) -> _Path | None:
+        """`for f in DIR/*; do . "$f"; done`: each file the glob expands to (sorted, as the
+        shell expands it) is sourced in turn; None when the loop is not of that shape."""
+        variable = node.child_by_field_name("variable")
+        values = node.children_by_field_name("value")
+        body = node.child_by_field_name("body")
+        if variable is None or body is None or len(values) != 1:
+            return None
+        if not any(_sources_variable(c, node_text(variable)) for c in _all(body)):
+            return None
+        self.sourced = True
+        self.wants_files = self.wants_files or self.files is None
+        pattern = expand_path(node_text(values[0]), self.value)
+        paths = self.files.glob(pattern)[:MAX_GLOB] if self.files is not None and pattern else []
+        ended: list[Outcome] = []
+        for path in paths:
+            sub = self.source(path, positional, traps, running)
+            if sub is None:
+                continue
+            ended += sub.ended_outcomes
+            if sub.ended:
+                return _Path(ended, [], True, sub.positional)
+            running, positional = sub.running, sub.positional
+        return _Path(ended, running, False, positional)
+
     def _trap(self, cmd: SimpleCommand) -> TrapInfo | None:
         words = cmd.words[1:]
         if not words or words[0] in ("-l", "-p"):
@@ -476,6 +593,13 @@ class _Walker:
             if node.type in ("variable_assignment", "declaration_command"):
                 self.assign(node)
                 continue
+            sourced = self.sourcing(node, positional, traps, running)
+            if sourced is not None:
+                ended += sourced.ended_outcomes
+                if sourced.ended:
+                    return _Path(ended, [], True, sourced.positional)
+                running, positional = sourced.running, sourced.positional
+                continue
             if node.type == "command":
                 variants = self.variants(simple_command(node, node is not stmt))
                 if len(variants) > 1 and variants[0].name == "exec":
@@ -487,6 +611,7 @@ class _Walker:
                             v.start_row + 1,
                             _substitute(_exec_words(v), positional),
                             traps=tuple(traps),
+                            file=self.file,
                         )
                         for v in variants
                         if _exec_words(v)
@@ -495,8 +620,14 @@ class _Walker:
                         return _Path([*ended, *execs], [], True, positional)
                 cmd = variants[0]
                 name = cmd.name
-                if name in ("source", "."):
-                    self.sourced = True
+                if name not in _TRIVIAL and (
+                    is_teardown(cmd.words) or (not background and daemonizes(cmd.words, self.read_config))
+                ):
+                    # The script stops the services it started (what it ran in the foreground
+                    # before was a client of them, which returned: a sample run once), or starts
+                    # a server that forks its daemon and returns at once (`nginx`): a start-up
+                    # step, after the foreground command before it has returned.
+                    running = [o for o in running if o.kind == "background"]
                     continue
                 if name == "set" and cmd.words[1:2] == ("--",):
                     positional = _substitute(cmd.words[2:], positional)
@@ -525,8 +656,11 @@ class _Walker:
                 exec_words = _exec_words(cmd) if name == "exec" else ()
                 if exec_words:
                     words = _substitute(exec_words, positional)
+                    outcome = Outcome(
+                        "exec", cmd, cmd.start_row + 1, words, traps=tuple(traps), file=self.file
+                    )
                     return _Path(
-                        [*ended, Outcome("exec", cmd, cmd.start_row + 1, words, traps=tuple(traps))],
+                        [*ended, outcome],
                         [],
                         True,
                         positional,
@@ -541,23 +675,30 @@ class _Walker:
                 if name in self.functions:
                     if name in self.calling or self.budget <= 0:
                         continue  # recursion, or a call graph too large to follow: not the app
-                    # The function body runs on from what the caller left running.
+                    # The function body runs on from what the caller left running, with the
+                    # call's words as its "$@" (`exec_as_app initdb` runs `sudo -u app initdb`);
+                    # a `set --` in it changes only its own.
+                    caller = positional
+                    if len(cmd.words) > 1:
+                        positional = _substitute(cmd.words[1:], positional)
                     key = (name, positional, tuple((o.line, o.kind, o.waits) for o in running))
                     sub = self.memo.get(key)
                     if sub is None:
                         self.calling.add(name)
                         before = len(traps)
+                        saved, self.file = self.file, self.function_file.get(name)
                         try:
                             sub = self.walk(self.statements(self.functions[name]), positional, traps, running)
                         finally:
                             self.calling.discard(name)
+                            self.file = saved
                         if len(traps) == before:
                             self.memo[key] = sub  # same call, same result: f0 calling f1 twice...
                     ended += sub.ended_outcomes
                     if sub.ended:
                         return _Path(ended, [], True, sub.positional)
                     running = sub.running
-                    positional = sub.positional
+                    positional = sub.positional if len(cmd.words) == 1 else caller
                     continue
                 found = self._command(cmd, positional, background)
                 if found:
@@ -618,6 +759,11 @@ class _Walker:
                 body = node.child_by_field_name("body")
                 if body is None:
                     continue
+                if _endless(node):
+                    # The shell reaches a loop that never ends only once the foreground command
+                    # before it has returned: that command was set-up, not what the shell waits for.
+                    running = [o for o in running if o.kind == "background"]
+                hooks = _loop_file_variable(node)
                 if _contains_wait(body):
                     # `while kill -0 "$pid"; do wait "$pid"; done` waits again after a trap.
                     running = [o.but(waits=o.waits + 2) if o.kind == "background" else o for o in running]
@@ -631,10 +777,13 @@ class _Walker:
                     and "$@" in node_text(c).replace("${@}", "$@")  # not `until pg_isready` polls
                 ]
                 self.loops += 1
+                added = {hooks} - self.hook_vars if hooks is not None else set()
+                self.hook_vars |= added
                 try:
                     inner = self.walk(tests + self.statements(body), positional, traps)
                 finally:
                     self.loops -= 1
+                    self.hook_vars -= added
                 ended += inner.ended_outcomes
                 if inner.running:
                     looped = [o.but(loop=True) for o in inner.running]
@@ -677,11 +826,23 @@ class _Walker:
             and _FUNCTION_NAME.match(name)
             and not _known_program(cmd.words)
         ):
-            # Defined, most likely, by the file the script sourced (`configure_nginx`), which
-            # this analysis does not read: an unknown name there is not the app.
+            # Defined, most likely, by a sourced file this analysis could not read: an unknown
+            # name there is not the app.
             return []
         words = _substitute(cmd.words, positional)
-        return [Outcome("background" if background else "foreground", cmd, cmd.start_row + 1, words)]
+        launcher = identify_launcher(words) if name in _RUN_AS else None
+        inner = words[launcher.command_start :] if launcher and launcher.command_start else ()
+        while inner[1:] and _ASSIGNMENT.match(inner[0]):
+            inner = inner[1:]  # `sudo VAR=value cmd`: sudo sets the variable for the command
+        if inner and not background and (inner[0] in _TRIVIAL or is_one_shot(inner)):
+            return []  # `sudo -u app envsubst ...`: a one-shot run as another user
+        if not background and self.hook_vars and any(_refers(w, self.hook_vars) for w in cmd.words[:2]):
+            return []  # `python3 "$script"` in a loop over files: the loop runs the next one after it
+        return [
+            Outcome(
+                "background" if background else "foreground", cmd, cmd.start_row + 1, words, file=self.file
+            )
+        ]
 
     def _compound_line(
         self, node: Node, positional: tuple[str, ...] | None, background: bool
@@ -707,7 +868,8 @@ class _Walker:
         if node.type == "command":
             cmd = self.variants(simple_command(node))[0]
             if cmd.name == "exec" and _exec_words(cmd):
-                return [Outcome("exec", cmd, cmd.start_row + 1, _substitute(_exec_words(cmd), positional))]
+                words = _substitute(_exec_words(cmd), positional)
+                return [Outcome("exec", cmd, cmd.start_row + 1, words, file=self.file)]
             return self._command(cmd, positional, background)
         return []
 
@@ -770,6 +932,49 @@ class _Walker:
 
 
 _LOOPS = frozenset({"while_statement", "for_statement", "until_statement", "c_style_for_statement"})
+_NAMED_VARIABLE = re.compile(r"""^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?$""")
+
+
+def _refers(word: str, names: set[str]) -> bool:
+    match = _NAMED_VARIABLE.match(word)
+    return match is not None and match.group(1) in names
+
+
+def _sources_variable(node: Node, name: str) -> bool:
+    """`. "$f"` / `source $f`: the command sources the file the loop variable names."""
+    if node.type != "command":
+        return False
+    command = simple_command(node)
+    return command.name in (".", "source") and any(_refers(w, {name}) for w in command.words[1:2])
+
+
+def _condition(node: Node) -> str:
+    return " ".join(
+        node_text(c)
+        for i, c in enumerate(node.children)
+        if node.field_name_for_child(i) == "condition" and c.is_named
+    ).strip()
+
+
+def _endless(node: Node) -> bool:
+    """`while true`, `while :`, `until false`: a loop only `exit`, `break` or a signal ends."""
+    condition = _condition(node)
+    if node.type == "while_statement":
+        return condition in ("true", ":", "[ 1 ]")
+    return node.type == "until_statement" and condition == "false"
+
+
+def _loop_file_variable(node: Node) -> str | None:
+    """The variable of a loop over a finite list (`for f in LIST`, `while read -r f`): a command
+    naming the file it holds runs one file after another, each to its end."""
+    if node.type == "for_statement":
+        variable = node.child_by_field_name("variable")
+        return node_text(variable) if variable is not None and node.children_by_field_name("value") else None
+    if node.type == "while_statement":
+        words = _condition(node).rstrip(";").split()
+        if words[:1] == ["read"] and len(words) > 1 and not words[-1].startswith("-"):
+            return words[-1]
+    return None
 
 
 def _all(root: Node) -> list[Node]:
@@ -900,6 +1105,11 @@ def _test(text: str, first: str | None, variable: Callable[[str], str | None]) -
     return None
 
 
+def _first_word(command: Node) -> str | None:
+    name = command.child_by_field_name("name")
+    return node_text(name) if name is not None else None
+
+
 def _first_command_name(node: Node) -> str | None:
     first = next((c for c in node.children if c.is_named), None)
     if first is None or first.type != "command":
@@ -951,17 +1161,36 @@ def analyse_script(
 ) -> ScriptAnalysis:
     """Every path out of the script; `args` are its arguments when known (they decide
     `if [ "${1#-}" != "$1" ]; then set -- app "$@"; fi` and follow `shift`), `env` the
-    image's ENV (it decides `[ -n "$VAR" ]`)."""
+    image's ENV (it decides `[ -n "$VAR" ]`). When it reads a file it was not given
+    (`wants_files`), `analyse_with_files` gives the answer with the image's files."""
+    return analyse_with_files(text, args, env, None)
+
+
+def analyse_with_files(
+    text: str,
+    args: tuple[str, ...] | None,
+    env: tuple[tuple[str, str], ...] | None,
+    files: SourceFiles | None,
+) -> ScriptAnalysis:
+    """As `analyse_script`, reading what the script sources (and a server's configuration)
+    from `files`. Not cached: the files are new for every lint, and a cache would keep them."""
     shebang, crlf = shebang_of(text)
     tree = parse_shell(text.replace("\r\n", "\n"))
-    walker = _Walker(tree.root_node, args, env)
+    walker = _Walker(tree.root_node, args, env, files)
     top = [s for s in walker.statements(tree.root_node) if s.type != "function_definition"]
     # Paths that share a prefix report the same command once.
     outcomes = list(dict.fromkeys(walker.outcomes(top, None)))
-    lines = text.replace("\r\n", "\n").split("\n")
-    outcomes = [o.but(command=_char_columns(o.command, lines)) for o in outcomes]
+    lines: dict[str | None, list[str]] = {None: text.replace("\r\n", "\n").split("\n")}
+    lines.update((path, sourced.split("\n")) for path, sourced in walker.texts.items())
+    outcomes = [o.but(command=_char_columns(o.command, lines[o.file])) for o in outcomes]
     return ScriptAnalysis(
-        shebang, crlf, tuple(outcomes), tree.root_node.has_error, tuple(walker.functions), walker.truncated
+        shebang,
+        crlf,
+        tuple(outcomes),
+        tree.root_node.has_error,
+        tuple(walker.functions),
+        walker.truncated,
+        walker.wants_files,
     )
 
 
