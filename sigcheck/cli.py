@@ -126,6 +126,23 @@ def _expand_paths(
     return files, problems
 
 
+def _with_run_images(options: LintOptions, files: list[str], compose_files: tuple[str, ...]) -> LintOptions:
+    """An `image:` of one deployment file built by a Compose service of another file of the
+    same run (`sigcheck compose.yaml k8s/`): read those builds first. Only a run of two or
+    more deployment files pays for it; one Compose file resolves its own services."""
+    from sigcheck.load.source import is_yaml_name
+
+    projects = [[path] for path in files if path != "-" and is_yaml_name(path)]
+    if compose_files:
+        projects.append(list(compose_files))
+    # Standard input is read once, by its own lint: it can use the others' builds, not lend its own.
+    if len(projects) + ("-" in files) < 2 or not projects:
+        return options
+    from sigcheck.deploy_lint import run_images
+
+    return options._replace(images=options.images + run_images(projects, options))
+
+
 def _hook_files(paths: tuple[str, ...]) -> tuple[str, ...]:
     """`--skip-other-yaml`: the named YAML files as directory discovery would keep them
     (sigcheck.deploy_lint.hook_file), each once, in order; other paths unchanged."""
@@ -493,6 +510,7 @@ def check(
     except OptionsError as exc:
         raise click.BadParameter(str(exc), param_hint=f"'{exc.flag}'") from None
     files, problems = _expand_paths(paths, skip_other_yaml)
+    options = _with_run_images(options, files, compose_files)
     if compose_files:
         from sigcheck.deploy_lint import lint_compose
 

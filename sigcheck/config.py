@@ -18,10 +18,13 @@ import functools
 import os
 import re
 import sys
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sigcheck.findings import Severity
 from sigcheck.rules import rule_by_id
+
+if TYPE_CHECKING:
+    from sigcheck.load.image_map import ImageSource
 
 __all__ = [
     "CONFIG_FILES",
@@ -36,7 +39,7 @@ __all__ = [
 
 THRESHOLDS = ("error", "warning", "info", "style", "none")
 CONFIG_FILES = (".sigcheck.toml", "pyproject.toml")
-KEYS = ("ignore", "severity", "failure-threshold", "per-file-ignores", "assume-init", "target")
+KEYS = ("ignore", "severity", "failure-threshold", "per-file-ignores", "assume-init", "target", "images")
 
 
 class FileIgnore:
@@ -113,6 +116,9 @@ class Config(NamedTuple):  # a NamedTuple: ~0.1 ms to define against ~0.9 ms for
     per_file_ignores: tuple[FileIgnore, ...] = ()
     assume_init: bool | None = None
     target: str | None = None
+    # `[tool.sigcheck.images]`, in the file's order; a string, so a start without one never
+    # imports load.image_map.
+    images: "tuple[ImageSource, ...]" = ()
 
 
 def find_config(start: str) -> str | None:
@@ -232,7 +238,58 @@ def _check(table: dict[str, Any], where: str, base: str, path: str) -> Config:
         per_file_ignores=tuple(per_file),
         assume_init=assume_init,
         target=target,
+        images=_images(table.get("images", {}), f"{where}: images", base, path),
     )
+
+
+_IMAGE_KEYS = ("dockerfile", "target", "context")
+
+
+def _images(table: object, where: str, base: str, path: str) -> "tuple[ImageSource, ...]":
+    """`"myorg/api" = "services/api/Dockerfile"` or `{ dockerfile = ..., target = ..., context = ... }`,
+    paths relative to the configuration file and inside its directory (the project)."""
+    from sigcheck.load.image_map import ImageSource, split_reference
+
+    if not isinstance(table, dict):
+        raise ConfigError(f'{where}: expected a table of "image" = "path/to/Dockerfile"')
+    origin = f"[tool.sigcheck.images] in {_show(path)}"
+    sources: list[ImageSource] = []
+    for image, value in table.items():
+        at = f"{where}: {image!r}"
+        entry = {"dockerfile": value} if isinstance(value, str) else value
+        if not isinstance(entry, dict):
+            raise ConfigError(f'{at}: expected a Dockerfile path or {{ dockerfile = "...", target = "..." }}')
+        for key in entry:
+            if key not in _IMAGE_KEYS:
+                raise ConfigError(f"{at}: unknown key {key!r} (known keys: {', '.join(_IMAGE_KEYS)})")
+        for key in _IMAGE_KEYS:
+            if key in entry and (not isinstance(entry[key], str) or not entry[key]):
+                raise ConfigError(f"{at}: {key} = {entry[key]!r} is not a non-empty string")
+        if "dockerfile" not in entry:
+            raise ConfigError(f"{at}: no dockerfile (the path of the Dockerfile that builds it)")
+        name, tag = split_reference(image)
+        if not name:
+            raise ConfigError(f"{at}: not an image name")
+        dockerfile = _inside_project(entry["dockerfile"], base, f"{at}: dockerfile", file=True)
+        context = None
+        if "context" in entry:
+            context = _inside_project(entry["context"], base, f"{at}: context", file=False)
+        sources.append(ImageSource(name, tag, dockerfile, entry.get("target"), context, origin))
+    return tuple(sources)
+
+
+def _inside_project(relative: str, base: str, where: str, *, file: bool) -> str:
+    """An absolute path below the configuration file's directory: a mapping must never make
+    sigcheck read outside the project (a `..`, an absolute path, a symlink out)."""
+    path = os.path.normpath(os.path.join(base, relative))
+    real, root = os.path.realpath(path), os.path.realpath(base)
+    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        raise ConfigError(
+            f"{where} = {relative!r} is outside the project (the configuration file's directory); not read"
+        )
+    if not (os.path.isfile(path) if file else os.path.isdir(path)):
+        raise ConfigError(f"{where} = {relative!r}: no such {'file' if file else 'directory'}")
+    return path
 
 
 def _rules(names: object, where: str) -> list[str]:

@@ -6,8 +6,11 @@ namespace) instead of a bare `docker run`:
 
 - a Compose service with `build:` lints that Dockerfile and stage with the
   service's overrides; one with only `image:` (and every Kubernetes container,
-  which has no build information) lints the knowledge base's config of that
-  image, with no files;
+  which has no build information) lints the Dockerfile that builds that image
+  when the run says which (`load/image_map.py`: a service of the same Compose
+  project with both `image:` and `build:`, then `[tool.sigcheck.images]`, then
+  such a service of any other Compose file of the same `sigcheck` run), else
+  the knowledge base's config of that image, with no files;
 - a finding stays where its words are written: at a Dockerfile line in the
   Dockerfile, at an override in the YAML file; every message names the service
   or the workload and container, since one Dockerfile may serve several;
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING
 from sigcheck.findings import FileReport, Finding
 from sigcheck.lint import LintOptions, error_text, guarded, lint_read, lint_source, run_rules
 from sigcheck.load.files import LoadError, read_text
+from sigcheck.load.image_map import ImageSource, find_image, split_reference
 from sigcheck.load.source import read_source
 from sigcheck.model.chain import build_chain
 from sigcheck.model.image import image_config
@@ -38,15 +42,17 @@ from sigcheck.runtime import Runtime
 from sigcheck.span import Span
 
 if TYPE_CHECKING:
-    from sigcheck.load.compose import ComposeService
+    from sigcheck.load.compose import ComposeProject, ComposeService
 
 __all__ = [
     "hook_file",
+    "images_built",
     "is_deployment_file",
     "lint_compose",
     "lint_manifests",
     "lint_yaml_input",
     "merge_reached",
+    "run_images",
 ]
 
 # SIG001 (an ignore comment that silenced nothing) is about the Dockerfile as a whole:
@@ -120,14 +126,23 @@ def lint_compose(
         return [FileReport(main, error=error_text(exc, options))]
     out = _Reports((*paths, *project.files))
     said: set[str | None] = set()
+    # The project's own builds first: Compose tags what it builds, whatever the configuration says.
+    built = images_built(project)
     for service in project.services:
-        out.add_all(guarded(main, options, functools.partial(_service, service, main, options, said)))
+        work = functools.partial(_service, service, main, options, said, built)
+        out.add_all(guarded(main, options, work))
     for path in project.files:
         out.yaml_text(path, (texts or {}).get(path))
     return out.reports(main)
 
 
-def _service(service: "ComposeService", main: str, options: LintOptions, said: set[str | None]) -> FileReport:
+def _service(
+    service: "ComposeService",
+    main: str,
+    options: LintOptions,
+    said: set[str | None],
+    project_images: tuple[ImageSource, ...] = (),
+) -> FileReport:
     from sigcheck.load.compose import service_runtime
 
     runtime = service_runtime(service)
@@ -136,7 +151,8 @@ def _service(service: "ComposeService", main: str, options: LintOptions, said: s
     if build is None:
         image = service.image.value if service.image is not None else None
         span = service.image.span if service.image is not None and service.image.span else service.span
-        return _image_only(main, image, span, runtime, options, said)
+        images = (*project_images, *options.images)
+        return _container(main, image, span, runtime, options, said, images)
     if build.remote or build.outside_root or build.dockerfile is None:
         why = (
             "a remote build context"
@@ -149,35 +165,51 @@ def _service(service: "ComposeService", main: str, options: LintOptions, said: s
         return FileReport(
             build.span.path, error=f"{label}: {why} is not read ({build.span.path}:{build.span.line})"
         )
-    dockerfile = _display(build.dockerfile)
+    return _built(main, build.dockerfile, build.context, build.target, runtime, label, options)
+
+
+def _built(
+    main: str,
+    dockerfile: str,
+    context: str | None,
+    target: str | None,
+    runtime: Runtime,
+    label: str,
+    options: LintOptions,
+) -> FileReport:
+    """The Dockerfile and stage that build the container's image, with its deployment's
+    overrides. An error goes in the report of `main`, the deployment file."""
+    shown = _display(dockerfile)
     try:
-        text = read_text(build.dockerfile, options.max_bytes)
-        result = lint_source(
-            text,
-            dockerfile,
-            options._replace(target=build.target, context=build.context),
-            runtime=runtime,
-        )
+        text = read_text(dockerfile, options.max_bytes)
+        result = lint_source(text, shown, options._replace(target=target, context=context), runtime=runtime)
     except Exception as exc:
-        # In the Compose file's report, which names the file but not the service nor the
+        # In the deployment file's report, which names the file but not the service nor the
         # Dockerfile: "no such file" alone leaves the user guessing which build it was.
-        return FileReport(main, error=f"{label}: {dockerfile}: {error_text(exc, options)}")
-    report = FileReport(dockerfile, findings=_labelled(result.findings, label), lines=result.lines)
+        return FileReport(main, error=f"{label}: {shown}: {error_text(exc, options)}")
+    report = FileReport(shown, findings=_labelled(result.findings, label), lines=result.lines)
     report.sources = result.sources
     return report
 
 
-def _image_only(
+def _container(
     path: str,
     image: str | None,
     span: Span,
     runtime: Runtime,
     options: LintOptions,
     said: set[str | None] | None = None,
+    images: tuple[ImageSource, ...] | None = None,
 ) -> FileReport:
-    """A container whose image sigcheck has no Dockerfile of: its config from the knowledge
-    base, no files, the deployment's overrides. `said`: the images whose being unknown
-    (SIG501, at the `image:` node) this file already reported, so it is said once."""
+    """A container that names an image: the Dockerfile that builds it when the run or the
+    configuration says which (`images`: the Compose project's, then `options.images`).
+    Else its config from the knowledge base, no files, the deployment's overrides; `said`:
+    the images whose being unknown (SIG501, at the `image:` node) this file already
+    reported, so it is said once."""
+    built = find_image(options.images if images is None else images, image)
+    if built is not None:
+        label = runtime.label or "the container"
+        return _built(path, built.dockerfile, built.context, built.target, runtime, label, options)
     config = image_config(image)
     chain = build_chain(config, None, runtime)
     findings = run_rules(Context(path, config, chain, None, runtime, None, span), options)
@@ -188,6 +220,41 @@ def _image_only(
         elif at_image:
             said.add(image)
     return FileReport(path, findings=_labelled(findings, runtime.label))
+
+
+def images_built(project: "ComposeProject") -> tuple[ImageSource, ...]:
+    """What a Compose project builds and tags: each service with both `image:` and a
+    `build:` sigcheck can read (Compose names the image it builds so)."""
+    sources: list[ImageSource] = []
+    for service in project.services:
+        build, image = service.build, service.image
+        if build is None or image is None or not image.value or build.dockerfile is None:
+            continue
+        if build.remote or build.outside_root:
+            continue
+        name, tag = split_reference(image.value)
+        origin = f"service {service.name} ({_display(service.span.path)})"
+        sources.append(ImageSource(name, tag, build.dockerfile, build.target, build.context, origin))
+    return tuple(sources)
+
+
+def run_images(projects: list[list[str]], options: LintOptions) -> tuple[ImageSource, ...]:
+    """The images the run's Compose files build, for the run's other deployment files (a
+    Kubernetes manifest that runs `myorg/api:1`, another Compose project). A file that does
+    not load is skipped here: linting it says why."""
+    from sigcheck.load.compose import load_compose
+    from sigcheck.load.manifests import classify_yaml
+
+    sources: list[ImageSource] = []
+    for paths in projects:
+        try:
+            text = read_text(paths[0], options.max_bytes)
+            if len(paths) == 1 and classify_yaml(paths[0], text) != "compose":
+                continue
+            sources.extend(images_built(load_compose(paths)))
+        except Exception:  # reported when the file itself is linted
+            continue
+    return tuple(sources)
 
 
 def lint_manifests(path: str, text: str, options: LintOptions) -> list[FileReport]:
@@ -209,7 +276,7 @@ def lint_manifests(path: str, text: str, options: LintOptions) -> list[FileRepor
         )
         runtime = container_runtime(container)
         out.add_all(
-            guarded(path, options, functools.partial(_image_only, path, image, span, runtime, options, said))
+            guarded(path, options, functools.partial(_container, path, image, span, runtime, options, said))
         )
     out.yaml_text(path, text)
     return out.reports(path)

@@ -5,7 +5,7 @@
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sigcheck.config import FileIgnore
 from sigcheck.findings import FileReport, Finding, Severity
@@ -20,6 +20,9 @@ from sigcheck.model.runtime import ASSUMED_INIT, DEFAULT_RUNTIME, Runtime
 from sigcheck.pragmas import apply_ignores
 from sigcheck.rules import ALL_RULES, Context, Rule
 from sigcheck.rules.base import DockerfileView
+
+if TYPE_CHECKING:
+    from sigcheck.load.image_map import ImageSource
 
 __all__ = [
     "INTERNAL_ERROR",
@@ -49,6 +52,9 @@ class LintOptions(NamedTuple):
     severity: tuple[tuple[str, Severity], ...] = ()  # rule ID -> reported severity
     per_file_ignores: tuple[FileIgnore, ...] = ()
     debug: bool = False  # let unexpected exceptions propagate, with their traceback
+    # Which Dockerfile builds an image a deployment names: `[tool.sigcheck.images]`, then
+    # the services with both `image:` and `build:` of the run's other Compose files.
+    images: "tuple[ImageSource, ...]" = ()  # a string: a Dockerfile run never imports load.image_map
 
 
 DEFAULT_OPTIONS = LintOptions()

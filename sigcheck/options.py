@@ -62,6 +62,7 @@ def resolve(config: Config, flags: Flags) -> tuple[LintOptions, str]:
         assume_init=flags.assume_init if flags.assume_init is not None else bool(config.assume_init),
         severity=config.severity,
         per_file_ignores=config.per_file_ignores,
+        images=config.images,
         debug=flags.debug,
     )
     return options, flags.failure_threshold or config.failure_threshold or DEFAULT_THRESHOLD

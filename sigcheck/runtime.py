@@ -83,6 +83,9 @@ class Runtime(NamedTuple):
     # Compose `environment`, Kubernetes `env`: what the deployment adds to the image's ENV
     # (a drain timeout such as SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE), with spans.
     environment: tuple[tuple[str, Setting], ...] = ()
+    # The service's or container's key in the deployment file: where a finding about a
+    # setting the deployment leaves at its default (the grace period) can be acted on.
+    origin: Span | None = None
 
     @property
     def after_grace(self) -> str:

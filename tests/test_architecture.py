@@ -40,7 +40,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sigcheck.edits": ("sigcheck.edits", *MODEL),
     "sigcheck.rules.base": (*RULES, "sigcheck.load.dockerfile", "sigcheck.load.source"),
     "sigcheck.rules": RULES,
-    "sigcheck.config": ("sigcheck.config", "sigcheck.rules", *LOCATIONS),
+    # `[tool.sigcheck.images]`: image references are split as the deployments' are.
+    "sigcheck.config": ("sigcheck.config", "sigcheck.rules", "sigcheck.load.image_map", *LOCATIONS),
     "sigcheck.pragmas": ("sigcheck.pragmas", "sigcheck.rules", "sigcheck.config", *MODEL),
     "sigcheck.report": (
         "sigcheck.report",

@@ -39,7 +39,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_one_file_keeps_the_default_grace_period(project: Path) -> None:
-    assert _run(["--file", "compose.yaml"]) == (1, [("SIG602", "compose.yaml", 4)])
+    # At the service, where the missing stop_grace_period goes (rules/SIG602.md).
+    assert _run(["--file", "compose.yaml"]) == (1, [("SIG602", "compose.yaml", 2)])
 
 
 def test_later_files_override_earlier_ones(project: Path) -> None:
@@ -49,7 +50,7 @@ def test_later_files_override_earlier_ones(project: Path) -> None:
 def test_the_order_is_the_merge_order(project: Path) -> None:
     (project / "compose.fast.yaml").write_text(PROD.replace("40s", "5s"))
     merged = ["--file", "compose.yaml", "--file", "compose.prod.yaml", "--file", "compose.fast.yaml"]
-    assert _run(merged) == (1, [("SIG602", "compose.yaml", 4)])
+    assert _run(merged) == (1, [("SIG602", "compose.fast.yaml", 3)])  # the grace period that wins
     reordered = ["--file", "compose.yaml", "--file", "compose.fast.yaml", "--file", "compose.prod.yaml"]
     assert _run(reordered) == (0, [])
 

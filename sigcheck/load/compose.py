@@ -173,6 +173,7 @@ def service_runtime(service: ComposeService) -> Runtime:
         grace_seconds=grace.seconds if grace is not None else DOCKER_GRACE_SECONDS,
         grace_span=grace.span if grace is not None else None,
         label=f"service {service.name}",
+        origin=service.span,
         environment=tuple(
             (name, Setting(env.value, env.span))
             for name, env in service.environment.items()

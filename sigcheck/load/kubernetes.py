@@ -153,6 +153,7 @@ def container_runtime(container: K8sContainer) -> Runtime:
         grace_span=container.grace_span,
         shared_pid_namespace=container.shared_pid_namespace,
         label=container.label,
+        origin=container.span,
         pre_stop_seconds=pre_stop_sleep(container.pre_stop),
         pre_stop_span=container.pre_stop.span if container.pre_stop is not None else None,
         environment=tuple(

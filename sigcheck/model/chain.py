@@ -194,10 +194,15 @@ class LaunchChain(NamedTuple):
         return [link.describe() for link in self.links]
 
     def init_before(self, link: Link) -> Link | None:
-        """The init shim that runs `link` as its direct child, if any."""
-        index = self.links.index(link)
-        if index > 0 and self.links[index - 1].role == "init":
-            return self.links[index - 1]
+        """The init shim that runs `link` as its direct child, if any. A link between them
+        that execs (an entrypoint's `exec "$@"`, `gosu`) replaced itself with the next one
+        in the same process, so the init's child is the link it became (node's
+        docker-entrypoint.sh in front of a shell-form CMD under `init: true`)."""
+        for before in reversed(self.links[: self.links.index(link)]):
+            if before.role == "init":
+                return before
+            if before.execs is not True:
+                return None
         return None
 
     def delivered(self, target: Link) -> str | None:
@@ -490,7 +495,7 @@ def build_chain(
             and len(args) - i > len(ep.argv)
         ):
             links.append(Link("entrypoint", ep.argv, pid1, True, ep))
-            i = len(ep.argv)
+            i += len(ep.argv)  # past the entrypoint's words, not to them: an init may be in front
             continue
         if resolver is not None and name not in SHELL_NAMES:
             found, next_args, pid1_next = _script_link(resolver, args, i, pid1, origin, None, seen_scripts)

@@ -51,7 +51,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         elif link.app_entry is not None:
             looked = "its entry file could not be checked"
         else:
-            looked = "it runs no entry file (an interactive REPL)"
+            looked = _no_entry_file(link.argv)
         default += f"; {looked}"
     message = (
         f"{app.label} (`{program}`) is PID 1 without an init: as PID 1 it ignores {signal} ({default}), "
@@ -63,6 +63,32 @@ def check(ctx: Context) -> Iterator[Finding]:
     unread = bool(app.handler_patterns) and link.app_entry is not None and not link.app_text
     severity = Severity.INFO if unread else None
     yield ctx.link_finding(RULE, link, message, severity=severity, fix=_init_fix(ctx))
+
+
+# python's and node's options whose value is the next word (`-W ignore`, `-r dotenv/config`).
+_OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "-r", "--require", "--import"})
+
+
+def _no_entry_file(argv: tuple[str, ...]) -> str:
+    """Why a runtime has no entry file to look for a handler in: a module (`python -m`),
+    inline code (`-c`, `node -e`), or nothing at all (the interactive REPL)."""
+    skip = False
+    for index, word in enumerate(argv[1:], start=1):
+        if skip:
+            skip = False
+            continue
+        if word in _OPTIONS_WITH_VALUE:
+            skip = True
+            continue
+        if word == "-m" and index + 1 < len(argv):
+            return f"it runs the module `{argv[index + 1]}` (`-m`), whose code sigcheck does not read"
+        if word.startswith("-m") and len(word) > 2 and argv[0].rsplit("/", 1)[-1].startswith("python"):
+            return f"it runs the module `{word[2:]}` (`-m`), whose code sigcheck does not read"
+        if word in ("-c", "-e", "--eval", "-p", "--print"):
+            return f"it runs inline code (`{word}`), which sigcheck does not check"
+        if not word.startswith("-"):
+            break
+    return "it runs no script (an interactive REPL)"
 
 
 RULE = Rule(

@@ -32,18 +32,32 @@ def _unknown_image(ctx: Context) -> Iterator[Finding]:
     if not deployment_image or ctx.image_span is None or (base is not None and base.known):
         return
     what = (
-        f"sigcheck does not know the image `{base.reference}`: no Dockerfile of this project builds "
+        f"sigcheck does not know the image `{base.reference}`: no Dockerfile of this run builds "
         "it and it is not an official image sigcheck knows"
         if base is not None
         else "The container names no image"
+    )
+    how = (
+        " To check it, lint it with the Compose service that builds it (both `image:` and "
+        "`build:`, in the same project or the same sigcheck run), or map it to its Dockerfile "
+        f'in `[tool.sigcheck.images]` (`"{_untagged(base.reference)}" = "path/to/Dockerfile"` '
+        "in pyproject.toml or .sigcheck.toml)."
+        if base is not None
+        else ""
     )
     yield ctx.finding(
         RULE,
         ctx.image_span,
         f"{what}, so the image's own ENTRYPOINT, CMD and STOPSIGNAL are not checked. "
         "What the deployment overrides is still checked on its own (a `sh -c` command is a "
-        "shell whatever the image).",
+        f"shell whatever the image).{how}",
     )
+
+
+def _untagged(reference: str) -> str:
+    name = reference.split("@", 1)[0]
+    colon = name.rfind(":")
+    return name[:colon] if colon > name.rfind("/") else name
 
 
 def _bounds(ctx: Context) -> Iterator[Finding]:
