@@ -260,6 +260,7 @@ def test_start_up_imports_stay_lean(tmp_path: Path) -> None:
         "sigcheck.server",
         "sigcheck.load.image",
         "sigcheck.deploy_lint",
+        "sigcheck.model.drain",  # SIG602's facts: only a deployment has a grace period of its own
     )
     probe = (
         "import sys\n"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from sigcheck.findings import Finding, Severity
-from sigcheck.model.drain import DrainTimeout, drain_timeout
 from sigcheck.rules.base import Context, Rule
 from sigcheck.span import Span
+
+if TYPE_CHECKING:
+    from sigcheck.model.drain import DrainTimeout
 
 # What the runtime needs after the drain: the app's own exit, and the kubelet's or
 # Docker's bookkeeping. A fix that leaves the drain exactly the grace period is no fix.
@@ -21,6 +24,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     # A bare Dockerfile has no grace period of its own: whoever runs it decides.
     if runtime.platform == "docker" or app is None:
         return
+    # Imported here: its parsers and the app-config readers cost ~3 ms at every start,
+    # and only a deployment's lint needs them.
+    from sigcheck.model.drain import drain_timeout
+
     signal = ctx.chain.delivered(app)
     environment: dict[str, tuple[str, Span | None]] = {name: (v, None) for name, v in ctx.config.env.items()}
     environment.update((name, (setting.value, setting.span)) for name, setting in runtime.environment)
