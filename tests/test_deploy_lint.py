@@ -108,6 +108,24 @@ def test_stop_signal_override_is_checked_where_written(project: Path) -> None:
     assert (finding.path, finding.line) == ("compose.yaml", 4)
 
 
+def test_an_invalid_stop_signal_is_fixed_in_yaml_words_and_the_others_assume_the_fix(project: Path) -> None:
+    """The engine refuses the container: SIG401 says so with the YAML line to write, and the
+    other findings speak of SIGTERM (what the container gets once that is fixed), never SIGFOO."""
+    text = (
+        "services:\n  web:\n    image: debian:bookworm-slim\n"
+        '    command: ["sh", "-c", "app --serve && echo done"]\n    stop_signal: SIGFOO\n'
+    )
+    (project / "compose.yaml").write_text(text)
+    findings = _findings(lint_compose(["compose.yaml"], OPTIONS))
+    (invalid,) = [f for f in findings if f.rule == "SIG401"]
+    assert invalid.fix == "stop_signal: SIGTERM"
+    assert "never created" in invalid.message
+    assert "build" not in invalid.message
+    (wrapper,) = [f for f in findings if f.rule == "SIG103"]
+    assert "sends SIGTERM" in wrapper.message
+    assert "SIGFOO" not in wrapper.message
+
+
 def test_image_only_service_uses_the_knowledge_base(project: Path) -> None:
     text = 'services:\n  api:\n    image: python:3.12\n    command: ["python", "app.py"]\n'
     (project / "compose.yaml").write_text(text)

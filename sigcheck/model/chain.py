@@ -405,6 +405,11 @@ def build_chain(
     raw_signal = setting.value if setting else "SIGTERM"
     parsed_signal = parse_signal(raw_signal)
     signal = parsed_signal.name if parsed_signal.error is None else raw_signal
+    if parsed_signal.error is not None and "$" not in raw_signal:
+        # A signal the engine rejects starts nothing (SIG401 says so, with SIGTERM as its
+        # fix); every other finding describes the container once that is fixed. One still
+        # holding `$ARG` is unknown, not invalid: nothing is said of it.
+        signal = "SIGTERM"
     args = _compose(config, runtime)
     resolver = _Resolver(config, files) if files is not None else None
     links: list[Link] = []
