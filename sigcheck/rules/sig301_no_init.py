@@ -8,13 +8,15 @@ from sigcheck.findings import Finding, Severity
 from sigcheck.model.signals import parse_signal
 from sigcheck.rules.apps import only_interrupt, stops_on
 from sigcheck.rules.base import Context, Rule
-
-_INIT_FIX = 'ENTRYPOINT ["tini", "--"]'
+from sigcheck.rules.inits import init_entrypoint, installed_init
 
 
 def _init_fix(ctx: Context) -> str:
-    """The init as the user would add it: Compose has its own switch for docker-init."""
-    return "init: true" if ctx.runtime.platform == "compose" else _INIT_FIX
+    """The init as the user would add it: Compose has its own switch for docker-init; else
+    the init the image already has (s6-overlay's /init, a tini from the package), or tini."""
+    if ctx.runtime.platform == "compose":
+        return "init: true"
+    return init_entrypoint(installed_init(ctx) or "tini")
 
 
 def check(ctx: Context) -> Iterator[Finding]:

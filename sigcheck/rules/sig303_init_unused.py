@@ -9,6 +9,7 @@ from sigcheck.findings import Finding, Severity
 from sigcheck.model.chain import looks_like_script
 from sigcheck.model.knowledge import identify_init
 from sigcheck.rules.base import Context, Rule
+from sigcheck.rules.inits import init_entrypoint
 
 
 def _unread_start(ctx: Context) -> bool:
@@ -19,10 +20,6 @@ def _unread_start(ctx: Context) -> bool:
             return True
     app = ctx.chain.app
     return app is not None and app.app is None and looks_like_script(app.program)
-
-
-# s6-overlay's /init takes the command as its arguments, with no `--` (its README).
-_FIXES = {"s6-overlay": 'ENTRYPOINT ["/init"]'}
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -43,8 +40,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"`{ctx.chain.links[0].program if ctx.chain.links else 'nothing'}`. An init only helps as "
             f"PID 1; make it the first element of an exec-form ENTRYPOINT, or drop it from the image."
         )
-        fix = _FIXES.get(init, f'ENTRYPOINT ["{init}", "--"]')
-        yield ctx.finding(RULE, span, message, fix=fix)
+        yield ctx.finding(RULE, span, message, fix=init_entrypoint(init))
         return
 
 
