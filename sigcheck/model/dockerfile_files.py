@@ -24,7 +24,7 @@ __all__ = ["DockerfileFiles"]
 
 
 class DockerfileFiles:
-    __slots__ = ("context", "model", "path", "source", "stage")
+    __slots__ = ("_inits", "context", "model", "path", "source", "stage")
 
     def __init__(self, model: Model, stage: Stage, context: BuildContext | None, source: Source) -> None:
         self.model = model
@@ -32,6 +32,7 @@ class DockerfileFiles:
         self.context = context
         self.source = source  # the Dockerfile
         self.path = source.path
+        self._inits: list[tuple[str, Span]] | None = None  # SIG301 and SIG303 both ask
 
     def _exists(self, rel: str) -> bool:
         return self.context is not None and self.context.exists(rel) and not self.context.is_dir(rel)
@@ -118,5 +119,7 @@ class DockerfileFiles:
         return shell_implementation(program, family)
 
     def installed_inits(self) -> Iterator[tuple[str, Span]]:
-        for init, ins in installed_inits(self.stage):
-            yield init, instruction_span(self.path, ins)
+        if self._inits is None:
+            found = installed_inits(self.stage)
+            self._inits = [(init, instruction_span(self.path, ins)) for init, ins in found]
+        return iter(self._inits)
