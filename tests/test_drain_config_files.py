@@ -172,3 +172,14 @@ def test_a_drain_in_the_dockerfile_cmd_is_reported_at_the_service_naming_the_lin
     assert found[:2] == ("compose.yaml", 2)
     assert "(`--graceful-timeout 60`, Dockerfile line 4)" in found[2]
     assert found[3] == "add `stop_grace_period: 65s` to service web"
+
+
+def test_a_long_yaml_line_without_a_colon_is_read_in_one_pass() -> None:
+    """A regex for `key: value` backtracked on every length of such a line (minutes at 1 MB)."""
+    from sigcheck.load.app_config import _yaml_pairs
+
+    assert _yaml_pairs("x" * 1_000_000 + "\n:timeout: 40\n") == [(":timeout", "40")]
+    assert _yaml_pairs("a:b\n'q k': 1\nspring:\n  lifecycle:\n    x: 2 # c\n") == [
+        ("q k", "1"),
+        ("spring.lifecycle.x", "2"),
+    ]

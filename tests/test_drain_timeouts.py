@@ -95,3 +95,26 @@ def test_a_bare_dockerfile_has_no_grace_period_to_compare(tmp_path: Path) -> Non
 
     text = 'FROM python:3.12-slim\nCMD ["gunicorn", "--graceful-timeout", "600", "app:app"]\n'
     assert not [f for f in lint_text(text, str(tmp_path / "Dockerfile"), LintOptions()) if f.rule == "SIG602"]
+
+
+@pytest.mark.parametrize(
+    ("command", "env"),
+    [
+        ([*TINI, "gunicorn", "--graceful-timeout", "nan", "app:app"], ""),
+        ([*TINI, "gunicorn", "--graceful-timeout", "1e999", "app:app"], ""),
+        ([*TINI, "nginx", "-g", "daemon off; worker_shutdown_timeout 1" + "0" * 400 + "s;"], ""),
+        ([*TINI, "java", "-jar", "a.jar"], "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE=" + "9" * 5000),
+    ],
+)
+def test_a_drain_timeout_past_any_number_is_no_drain_and_no_crash(command: list[str], env: str) -> None:
+    """nan, inf and digit runs past float's (or int's string) range: nothing to compare."""
+    assert _sig602(_manifest(command, env=env)) == []
+
+
+def test_a_prestop_longer_than_the_grace_is_sig601s_alone() -> None:
+    """No 'SIGKILLed -10 s after the signal': the hook outlasts the grace, which SIG601 says."""
+    text = _manifest([*TINI, "gunicorn", "--graceful-timeout", "10", "app:app"], grace=30, prestop=40)
+    reports = lint_manifests("pod.yaml", text, LintOptions())
+    rules = [f.rule for r in reports for f in r.findings]
+    assert "SIG601" in rules
+    assert "SIG602" not in rules

@@ -120,3 +120,8 @@ def test_buildah_stores_what_the_dockerfile_says(tmp_path: Path) -> None:
         archive = tmp_path / f"{number}.tar"
         buildah("push", "-q", tag, f"docker-archive:{archive}:{tag}")
         assert _value(_config_of(str(archive))) == _value(_from_dockerfile(instruction)), instruction
+
+
+def test_a_duration_past_floats_range_is_refused_not_a_crash() -> None:
+    assert parse_duration("9" * 400 + "s") is None
+    assert _from_dockerfile("HEALTHCHECK --interval=" + "9" * 400 + "s CMD true") is None

@@ -297,3 +297,20 @@ def test_a_hook_loop_over_files_is_not_the_app_but_a_loop_over_work_is() -> None
 def test_a_function_gets_the_words_it_is_called_with() -> None:
     text = '#!/bin/bash\nrun_as() { sudo -u app "$@"; }\nrun_as psql -c "select 1"\nrun_as gunicorn app:app\n'
     assert [o.words for o in _default(text)] == [("sudo", "-u", "app", "gunicorn", "app:app")]
+
+
+@pytest.mark.parametrize(
+    ("argv", "start"),
+    [
+        (("sudo", "-uroot", "python", "/app.py"), 2),  # the value in the same word
+        (("sudo", "-u", "root", "python"), 3),
+        (("sudo", "-HEu", "app", "python"), 3),  # a cluster whose last letter takes a value
+        (("sudo", "-E", "python"), 2),
+        (("sudo", "--user=app", "python"), 2),
+        (("sudo", "--user", "app", "python"), 3),
+    ],
+)
+def test_sudo_options_and_the_command_they_wrap(argv: tuple[str, ...], start: int) -> None:
+    launcher = identify_launcher(argv)
+    assert launcher is not None
+    assert launcher.command_start == start

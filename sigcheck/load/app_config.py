@@ -146,7 +146,31 @@ def nginx_worker_shutdown_timeout(text: str) -> Setting | None:
     return None
 
 
-_YAML_PAIR = re.compile(r"^( *)(:?[^\s#:'\"][^:#]*?|'[^']*'|\"[^\"]*\")[ \t]*:(?:[ \t]+(.*?))?[ \t]*$")
+def _yaml_pair(raw: str) -> tuple[int, str, str] | None:
+    """(indent, key, scalar as written) of a `key: value` line; one pass over the line (a
+    regex for this backtracked quadratically on a long line without a colon)."""
+    stripped = raw.lstrip(" ")
+    indent = len(raw) - len(stripped)
+    if stripped[:1] in ("'", '"'):
+        end = stripped.find(stripped[0], 1)
+        if end < 0:
+            return None
+        key, rest = stripped[1:end], stripped[end + 1 :].lstrip(" \t")
+        if not rest.startswith(":"):
+            return None
+        after = rest[1:]
+    else:
+        lead = ":" if stripped.startswith(":") else ""  # Ruby symbol keys: `:timeout: 25`
+        body = stripped[len(lead) :]
+        if not body or body[0] in " \t#:'\"":
+            return None
+        name, colon, after = body.partition(":")
+        if not colon or "#" in name:
+            return None
+        key = lead + name.rstrip(" \t")
+    if after and after[0] not in " \t":
+        return None  # `a:b` is a scalar, not a pair
+    return indent, key, after.strip(" \t")
 
 
 def _yaml_pairs(text: str) -> list[tuple[str, str]]:
@@ -159,13 +183,13 @@ def _yaml_pairs(text: str) -> list[tuple[str, str]]:
             break
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
-        match = _YAML_PAIR.match(raw)
-        if match is None:
+        pair = _yaml_pair(raw)
+        if pair is None:
             continue
-        indent, key = len(match.group(1)), match.group(2).strip("'\"")
+        indent, key, written = pair
         while path and path[-1][0] >= indent:
             path.pop()
-        value = (match.group(3) or "").split(" #", 1)[0].strip()
+        value = written.split(" #", 1)[0].strip()
         if not value:
             path.append((indent, key))
             continue

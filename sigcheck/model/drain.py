@@ -43,6 +43,7 @@ Sources (each server's own documentation):
 # No `from __future__ import annotations` here: NamedTuple fields annotated with strings
 # cost ~10 us each to compile at import, on every start (bench/RESULTS.md).
 
+import math
 import posixpath
 import re
 import shlex
@@ -206,9 +207,12 @@ def _record(
 ) -> DrainTimeout | None:
     if found is None:
         return None
-    seconds = parse(found[1])
-    if seconds is None or seconds <= 0:
-        return None  # 0 or unparsable: no drain sigcheck can compare
+    try:
+        seconds = parse(found[1])
+    except (OverflowError, ValueError):  # digits past float's (or int's string) range
+        return None
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        return None  # 0, nan, inf or unparsable: no drain sigcheck can compare
     return DrainTimeout(server, seconds, found[0], span, signals)
 
 

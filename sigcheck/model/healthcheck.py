@@ -11,6 +11,7 @@ durations are nanoseconds, 0 meaning the engine's default.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, NamedTuple
 
@@ -46,7 +47,9 @@ def parse_duration(text: str) -> int | None:
             return None
         total += float(match.group(1)) * _UNITS[match.group(2)]
         pos = match.end()
-    return round(total) if pos == len(text) and pos else None
+    if not pos or pos != len(text) or not math.isfinite(total):
+        return None  # a run of digits past float's range is no duration the builder takes
+    return round(total)
 
 
 def from_instruction(ins: Instruction, span: Span | None) -> Healthcheck | None:

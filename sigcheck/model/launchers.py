@@ -242,6 +242,18 @@ def _user_switch(argv: tuple[str, ...]) -> Launcher | None:
     )
 
 
+def _sudo_takes_next(word: str) -> bool:
+    """Whether sudo's option word `word` takes the next word as its value: `-u app`, or a
+    cluster whose value-taking letter comes last (`-HEu app`); `-uroot` holds its value."""
+    if word.startswith("--"):
+        return word in ("--user", "--group", "--close-from", "--chdir", "--prompt", "--role", "--type",
+                        "--other-user", "--command-timeout", "--host")  # fmt: skip
+    for index, letter in enumerate(word[1:], start=1):
+        if letter in "ugCDhprtUT":
+            return index == len(word) - 1  # the rest of the word, if any, is the value
+    return False
+
+
 def _relaying(argv: tuple[str, ...]) -> Launcher | None:
     name = posixpath.basename(argv[0])
     sub = argv[1] if len(argv) > 1 else ""
@@ -249,9 +261,7 @@ def _relaying(argv: tuple[str, ...]) -> Launcher | None:
         i = 1
         while i < len(argv) and argv[i].startswith("-"):
             word = argv[i]
-            # Short options cluster (`-HEu app`): the last one may take the next word as its value.
-            cluster = len(word) > 2 and word[1] != "-" and word[-1] in "ugCDprtUT"
-            i += 2 if word in ("-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T") or cluster else 1
+            i += 2 if _sudo_takes_next(word) else 1
         return Launcher("sudo", "sudo, relays", True, "error", "", "", i if i < len(argv) else None)
     if name == "timeout":
         i = 1

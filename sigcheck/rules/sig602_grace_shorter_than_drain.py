@@ -37,6 +37,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         return
     pre_stop = runtime.pre_stop_seconds or 0.0
     available = runtime.grace_seconds - pre_stop
+    if available <= 0:
+        return  # the preStop hook alone outlasts the grace period: SIG601's finding
     if drain.seconds < available:
         return
     kubernetes = runtime.platform == "kubernetes"
