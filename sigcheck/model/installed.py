@@ -26,13 +26,15 @@ _INSTALLERS = (
 def _installs(ins: Instruction, packages: dict[str, tuple[str, ...]]) -> str | None:
     if ins.keyword == "RUN":
         text = " ".join([ins.rest, *(h.content for h in ins.heredocs)])
-        if not re.search(_INSTALLERS, text) and "tini" not in text:
+        installer = re.search(_INSTALLERS, text) is not None
+        if not installer and "tini" not in text:
             return None
         for init, names in packages.items():
             for name in names:
+                if name not in text:
+                    continue  # the regexes below only refine a plain substring match
                 mentioned = re.search(r"(?<![\w.-])" + re.escape(name) + r"(?![\w-])", text)
-                fetched = re.search(r"(curl|wget)\b[^\n]*" + re.escape(name), text)
-                if mentioned and (re.search(_INSTALLERS, text) or fetched):
+                if mentioned and (installer or re.search(r"(curl|wget)\b[^\n]*" + re.escape(name), text)):
                     return init
         return None
     if ins.keyword in ("COPY", "ADD") and len(ins.args) >= 2:
