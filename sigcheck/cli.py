@@ -30,6 +30,7 @@ from sigcheck import __version__
 if TYPE_CHECKING:
     from sigcheck.config import Config
     from sigcheck.lint import FileReport, LintOptions
+    from sigcheck.options import Flags
 
 __all__ = ["FORMATS", "main", "run"]
 
@@ -231,6 +232,16 @@ def _load_config(config_file: str | None, isolated: bool) -> Config:
     except ConfigError as exc:
         click.echo(f"sigcheck: {exc}", err=True)
         sys.exit(2)
+
+
+def _options(config_file: str | None, isolated: bool, flags: Flags) -> tuple[LintOptions, str]:
+    """The configuration file merged with the command's flags (a bad flag value is a usage error)."""
+    from sigcheck.options import OptionsError, resolve
+
+    try:
+        return resolve(_load_config(config_file, isolated), flags)
+    except OptionsError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{exc.flag}'") from None
 
 
 def _want_progress(outputs: list[tuple[str, str | None]]) -> bool:
@@ -501,14 +512,10 @@ def check(
     outputs = _outputs(formats, output)
     if apply_fixes or show_diff:
         outputs = _fix_outputs(outputs, formats, output, apply_fixes, show_diff, paths)
-    from sigcheck.options import Flags, OptionsError, resolve
+    from sigcheck.options import Flags
 
-    config = _load_config(config_file, isolated)
     flags = Flags(target, context_dir, failure_threshold, ignored, assume_init, max_file_size, debug)
-    try:
-        options, threshold = resolve(config, flags)
-    except OptionsError as exc:
-        raise click.BadParameter(str(exc), param_hint=f"'{exc.flag}'") from None
+    options, threshold = _options(config_file, isolated, flags)
     files, problems = _expand_paths(paths, skip_other_yaml)
     options = _with_run_images(options, files, compose_files)
     if compose_files:
@@ -580,14 +587,10 @@ def image_command(
             raise click.BadParameter(str(exc), param_hint="'--platform'") from None
     if paths.count("-") > 1:
         raise click.UsageError("standard input (-) can be read only once")
-    from sigcheck.options import Flags, OptionsError, resolve
+    from sigcheck.options import Flags
 
-    config = _load_config(config_file, isolated)
     flags = Flags(None, None, failure_threshold, ignored, assume_init, None, debug)
-    try:
-        options, threshold = resolve(config, flags)
-    except OptionsError as exc:
-        raise click.BadParameter(str(exc), param_hint=f"'{exc.flag}'") from None
+    options, threshold = _options(config_file, isolated, flags)
     reports = _lint_images(list(paths), options, platform, _workers(jobs, len(paths)))
     for report in reports:
         if report.error is not None:
