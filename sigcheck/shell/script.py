@@ -506,6 +506,7 @@ class _Walker:
         any other statement."""
         if node.type == "for_statement":
             return self.source_loop(node, positional, traps, running)
+        node = _guarded_source(node) or node
         if node.type != "command" or _first_word(node) not in (".", "source"):
             return None
         self.sourced = True
@@ -1108,6 +1109,18 @@ def _test(text: str, first: str | None, variable: Callable[[str], str | None]) -
 def _first_word(command: Node) -> str | None:
     name = command.child_by_field_name("name")
     return node_text(name) if name is not None else None
+
+
+def _guarded_source(node: Node) -> Node | None:
+    """The `. FILE` of `[ -f FILE ] && . FILE` (or `test -r`, `[[ -e ]]`): sourced when the
+    file is there, which is when sigcheck can read it in the image."""
+    if node.type != "list" or len(node.children) != 3 or node.children[1].type != "&&":
+        return None
+    guard, _, body = node.children
+    tests = guard.type == "test_command" or (guard.type == "command" and _first_word(guard) in ("[", "test"))
+    if not tests or body.type != "command" or _first_word(body) not in (".", "source"):
+        return None
+    return body
 
 
 def _first_command_name(node: Node) -> str | None:
