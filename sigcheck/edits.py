@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "exec_form_words",
+    "exec_line",
     "exec_point",
     "insert_exec",
     "instruction_edit",
@@ -53,6 +54,17 @@ def exec_form_words(text: str) -> list[str] | None:
     from sigcheck.shell.argv import plain_argv
 
     return plain_argv(text)
+
+
+def exec_line(words: tuple[str, ...], literal: tuple[bool, ...] | None = None) -> str:
+    """`exec` and the words as a shell line that gives back those words: `exec nginx -g
+    'daemon off;'`, not `exec nginx -g daemon off;`, which is two commands. A word that
+    is not literal (`"$@"`, `${PORT:-80}`) is its source text already and stays as written;
+    `literal` None: every word is a value (an exec-form argv)."""
+    import shlex
+
+    kept = literal if literal is not None else (True,) * len(words)
+    return "exec " + " ".join(shlex.quote(w) if plain else w for w, plain in zip(words, kept, strict=True))
 
 
 def script_reads_arguments(text: str) -> bool:

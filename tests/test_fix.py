@@ -706,3 +706,20 @@ def test_fixed_shell_form_cmd_delivers_sigterm(command: str, tmp_path: Path) -> 
     assert after.app_is_pid1, after.describe()
     assert after.received(signal.SIGTERM), after.describe()
     assert after.graceful_exit, after.describe()
+
+
+@pytest.mark.parametrize(
+    ("words", "literal", "line"),
+    [
+        (("nginx", "-g", "daemon off;"), (True, True, True), "exec nginx -g 'daemon off;'"),
+        (("node", "jobs.js", '"$@"'), (True, True, False), 'exec node jobs.js "$@"'),  # source text stays
+        (("app", "--port", "${PORT:-80}"), (True, True, False), "exec app --port ${PORT:-80}"),
+        (("app", "it's"), None, "exec app 'it'\"'\"'s'"),
+    ],
+)
+def test_the_exec_fix_line_is_a_shell_line_of_the_same_words(
+    words: tuple[str, ...], literal: tuple[bool, ...] | None, line: str
+) -> None:
+    from sigcheck.edits import exec_line
+
+    assert exec_line(words, literal) == line

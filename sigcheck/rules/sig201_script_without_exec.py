@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sigcheck.edits import script_exec_edit
+from sigcheck.edits import exec_line, script_exec_edit
 from sigcheck.findings import Finding, Severity
 from sigcheck.rules.base import Context, Rule
 from sigcheck.rules.scripts import columns_of, script_outcomes, where
@@ -28,7 +28,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         if edit is not None:
             fix = edit.replacement.strip()  # the line as --fix writes it
         elif not outcome.pipeline and not outcome.loop:
-            fix = "exec " + command
+            fix = exec_line(outcome.command.words, outcome.command.literal)
         severity = None
         if not outcome.default_path:
             # The image's own CMD does not take this branch; `docker run IMAGE ARGS` can.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sigcheck.edits import exec_line
 from sigcheck.findings import Finding, Severity
 from sigcheck.rules.base import Context, Rule
 from sigcheck.rules.scripts import columns_of, script_outcomes, where
@@ -25,9 +26,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{signal} reaches only the shell, which ignores it as PID 1, so the app is SIGKILLed "
                 f"{ctx.chain.runtime.after_grace}."
             )
-            yield ctx.script_finding(
-                RULE, origin, outcome.line, message, fix=f"exec {command}", columns=columns_of(outcome)
-            )
+            fix, columns = exec_line(outcome.command.words, outcome.command.literal), columns_of(outcome)
+            yield ctx.script_finding(RULE, origin, outcome.line, message, fix=fix, columns=columns)
         elif outcome.waits < 2 and not any(trap.waits for trap in forwarding):
             message = (
                 f"{where(link, outcome)} forwards the stop signal with a trap but waits only once: the first "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sigcheck.edits import script_exec_edit
+from sigcheck.edits import exec_line, script_exec_edit
 from sigcheck.findings import Finding, Severity
 from sigcheck.model.chain import Link
 from sigcheck.rules.apps import handles_in_code
@@ -65,7 +65,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         outcome = link.script.outcome if link.role == "script" and link.script is not None else None
         written = link.script.origin_of(outcome) if link.script is not None and outcome is not None else None
         if outcome is not None and written is not None:
-            fix = "exec " + " ".join(outcome.command.words) if outcome.kind == "foreground" else None
+            command = outcome.command
+            fix = exec_line(command.words, command.literal) if outcome.kind == "foreground" else None
             edit = script_exec_edit(ctx, written, outcome)
             if edit is not None:
                 fix = edit.replacement.strip()
