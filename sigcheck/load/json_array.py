@@ -165,6 +165,7 @@ def intended_elements(text: str) -> list[str] | None:
     ENTRYPOINT/CMD array two quoted words side by side are two arguments with the comma
     forgotten: each literal is an element of its own."""
     source = text.strip()
+    # Python warns of escapes it does not know (`"\$PORT"`); they are the author's text here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -172,14 +173,14 @@ def intended_elements(text: str) -> list[str] | None:
             value = ast.literal_eval(tree)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return None
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        return None
-    assert isinstance(tree.body, (ast.List, ast.Tuple))
-    elements: list[str] = []
-    for node, joined in zip(tree.body.elts, value, strict=True):
-        segment = ast.get_source_segment(source, node)
-        pieces = _literals(segment) if segment is not None else None
-        elements.extend(pieces if pieces and "".join(pieces) == joined else [joined])
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            return None
+        assert isinstance(tree.body, (ast.List, ast.Tuple))
+        elements: list[str] = []
+        for node, joined in zip(tree.body.elts, value, strict=True):
+            segment = ast.get_source_segment(source, node)
+            pieces = _literals(segment) if segment is not None else None
+            elements.extend(pieces if pieces and "".join(pieces) == joined else [joined])
     return elements
 
 
