@@ -63,8 +63,11 @@ def exec_line(words: tuple[str, ...], literal: tuple[bool, ...] | None = None) -
     `literal` None: every word is a value (an exec-form argv)."""
     import shlex
 
-    kept = literal if literal is not None else (True,) * len(words)
-    return "exec " + " ".join(shlex.quote(w) if plain else w for w, plain in zip(words, kept, strict=True))
+    if literal is None:
+        literal = (True,) * len(words)
+    elif len(literal) != len(words):
+        literal = (False,) * len(words)  # no word-by-word facts: the words as written
+    return "exec " + " ".join(shlex.quote(w) if plain else w for w, plain in zip(words, literal, strict=True))
 
 
 def script_reads_arguments(text: str) -> bool:
