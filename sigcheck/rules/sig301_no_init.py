@@ -24,8 +24,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     if link is None or not link.pid1:
         return
     signal = ctx.chain.stopsignal
+    # An unresolved (`$ARG`) or uncatchable STOPSIGNAL is SIG401's business; an invalid one
+    # arrives here as the SIGTERM of SIG401's fix (model.chain.build_chain).
     if not parse_signal(signal).catchable:
-        return  # an invalid, unresolved or uncatchable STOPSIGNAL is SIG401's business
+        return
     program = " ".join(link.argv)
     app = link.app
     alternatives = "(or run the container with `docker run --init` / compose `init: true`)"
